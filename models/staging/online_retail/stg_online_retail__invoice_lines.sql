@@ -1,0 +1,109 @@
+with
+
+source as (
+
+    select * from {{ source('online_retail', 'transactions') }}
+
+),
+
+service_stock_codes as (
+
+    select * from {{ ref('service_stock_codes') }}
+
+),
+
+-- The seed folded into one row (exact codes, prefixes), so flagging a line is a lookup in
+-- two small arrays rather than a join that could match a line twice.
+service_code_lists as (
+
+    select
+        collect_set(case when match_type = 'exact' then upper(stock_code) end) as exact_codes,
+        collect_set(case when match_type = 'prefix' then upper(stock_code) end) as prefixes
+    from service_stock_codes
+
+),
+
+typed as (
+
+    select
+        -- ids
+        upper(trim(invoice)) as invoice_id,
+        upper(trim(stock_code)) as stock_code,
+        nullif(regexp_replace(trim(customer_id), '\\.0+$', ''), '') as customer_id,
+
+        -- strings
+        case
+            when lower(trim(description)) in ('', 'nan') then null
+            else trim(description)
+        end as description,
+        coalesce(nullif(trim(country), ''), '{{ var("unknown_country") }}') as country,
+        coalesce(
+            nullif(lower(trim(sales_channel)), ''), '{{ var("default_sales_channel") }}'
+        ) as sales_channel,
+
+        -- numerics
+        quantity,
+        cast(unit_price as decimal(18, 2)) as unit_price,
+        unit_price as unit_price_exact,
+        cast(quantity * unit_price as decimal(18, 2)) as line_amount,
+
+        -- timestamps
+        invoiced_at,
+        to_date(invoiced_at) as invoice_date,
+
+        -- lineage
+        _source_file as source_file,
+        _source_row as source_row,
+        _load_id as load_id,
+        _loaded_at as loaded_at
+
+    from source
+
+),
+
+final as (
+
+    select
+        concat_ws(
+            '-',
+            typed.invoice_id,
+            cast(
+                row_number() over (
+                    partition by typed.invoice_id order by typed.source_file, typed.source_row
+                )
+                as string
+            )
+        ) as invoice_line_id,
+        typed.invoice_id,
+        typed.stock_code,
+        typed.customer_id,
+        typed.description,
+        typed.country,
+        typed.sales_channel,
+        typed.quantity,
+        typed.unit_price,
+        typed.unit_price_exact,
+        typed.line_amount,
+        typed.invoiced_at,
+        typed.invoice_date,
+
+        -- booleans
+        startswith(typed.invoice_id, 'C') as is_cancellation,
+        startswith(typed.invoice_id, 'A') as is_adjustment,
+        (
+            array_contains(codes.exact_codes, typed.stock_code)
+            or exists(codes.prefixes, prefix -> startswith(typed.stock_code, prefix))
+        ) as is_service_charge,
+        typed.customer_id is not null as has_customer,
+
+        typed.source_file,
+        typed.source_row,
+        typed.load_id,
+        typed.loaded_at
+
+    from typed
+    cross join service_code_lists as codes
+
+)
+
+select * from final

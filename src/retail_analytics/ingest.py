@@ -1,0 +1,404 @@
+"""Ingest transaction files into the raw lake: parse, validate, reject, deduplicate, append.
+
+Every line read ends in exactly one place: the raw table (loaded), the rejects table (with a
+reason and its raw text), or nowhere because its invoice is already in the lake from another
+file (a skipped duplicate). So for every file, read = loaded + rejected + duplicates.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from retail_analytics.errors import RetailError
+from retail_analytics.schemas import CANONICAL, detect_schema
+
+log = logging.getLogger(__name__)
+
+RAW_DB = "raw"
+TRANSACTIONS = f"{RAW_DB}.transactions"
+REJECTS = f"{RAW_DB}.transaction_rejects"
+LOAD_LOG = f"{RAW_DB}.load_log"
+
+FORMATS = {  # file name ending -> format
+    ".csv": "csv",
+    ".csv.gz": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".xlsx": "xlsx",
+    ".jsonl": "jsonl",
+    ".jsonl.gz": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+}
+# Text dates that are not ISO 8601: the US style of the UCI file's common CSV exports.
+DATE_FORMATS = ("M/d/yyyy H:mm", "M/d/yyyy H:mm:ss")
+CORRUPT = "_corrupt_record"
+
+DDL = (
+    f"create database if not exists {RAW_DB} "
+    "comment 'Raw lake: transaction files as loaded by retail ingest'",
+    f"""create table if not exists {TRANSACTIONS} (
+        invoice string, stock_code string, description string, quantity int,
+        invoiced_at timestamp, unit_price decimal(18, 3), customer_id string, country string,
+        sales_channel string, _source_file string, _source_format string,
+        _source_row bigint, _load_id string, _loaded_at timestamp, invoice_month date
+    ) using parquet partitioned by (invoice_month)
+    comment 'Transaction lines as read from the source files, one row per line loaded'""",
+    f"""create table if not exists {REJECTS} (
+        reason string, raw_record string, _source_file string, _source_format string,
+        _source_row bigint, _load_id string, _loaded_at timestamp
+    ) using parquet comment 'Lines that could not be parsed, with the reason and raw text'""",
+    f"""create table if not exists {LOAD_LOG} (
+        load_id string, source_file string, file_sha256 string, file_bytes bigint,
+        source_format string, source_layout string, rows_read bigint, rows_loaded bigint,
+        rows_rejected bigint, rows_duplicate bigint, started_at timestamp,
+        finished_at timestamp, status string
+    ) using parquet comment 'One row per file ingest: what was read, loaded and rejected'""",
+)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What one file's ingest did."""
+
+    source_file: str
+    source_format: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rows_duplicate: int = 0
+    already_loaded_as: str | None = None
+
+    def summary(self) -> str:
+        """The one-line report the CLI prints."""
+        if self.already_loaded_as:
+            return (
+                f"{self.source_file}: already loaded (same content as "
+                f"{self.already_loaded_as}); nothing read"
+            )
+        return (
+            f"{self.source_file}: read {self.rows_read:,}, loaded {self.rows_loaded:,}, "
+            f"rejected {self.rows_rejected:,}, skipped duplicates {self.rows_duplicate:,}"
+        )
+
+
+class IngestError(RetailError):
+    """A file or folder that cannot be ingested."""
+
+
+def file_format(path: Path) -> str | None:
+    """The ingest format of a file, from its name; None for files ingest does not read."""
+    name = path.name.lower()
+    for ending in sorted(FORMATS, key=len, reverse=True):
+        if name.endswith(ending):
+            return FORMATS[ending]
+    return None
+
+
+def discover(path: Path) -> tuple[list[Path], list[Path]]:
+    """The data files under `path` (a file or a folder, searched recursively) and the rest."""
+    if not path.exists():
+        raise IngestError(f"{path}: no such file or folder")
+    candidates = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    data, skipped = [], []
+    for p in candidates:
+        if any(part.startswith(".") for part in p.relative_to(path.parent).parts):
+            continue
+        (data if file_format(p) else skipped).append(p)
+    if path.is_file() and skipped:
+        raise IngestError(
+            f"{path}: not a data file ingest reads (known endings: {', '.join(sorted(FORMATS))})"
+        )
+    return data, skipped
+
+
+def file_sha256(path: Path) -> str:
+    """Content hash of a file, streamed."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def ensure_tables(spark: SparkSession) -> None:
+    """Create the raw database and its three tables if they are not there."""
+    if not spark.catalog.databaseExists(RAW_DB):
+        spark.sql(DDL[0])
+    for statement in DDL[1:]:
+        spark.sql(statement)
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def _open_text(path: Path):
+    if path.name.lower().endswith(".gz"):
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", errors="replace")
+    return path.open(encoding="utf-8-sig", errors="replace", newline="")
+
+
+def _csv_header(path: Path) -> list[str]:
+    with _open_text(path) as f:
+        return next(csv.reader(f), [])
+
+
+def _jsonl_header(path: Path) -> list[str]:
+    with _open_text(path) as f:
+        for line in f:
+            if line.strip():
+                try:
+                    return list(json.loads(line))
+                except (json.JSONDecodeError, TypeError):
+                    raise IngestError(f"{path}: first line is not a JSON object") from None
+    return []
+
+
+def _string_schema(header: list[str]) -> T.StructType:
+    fields = [T.StructField(h, T.StringType()) for h in header]
+    return T.StructType([*fields, T.StructField(CORRUPT, T.StringType())])
+
+
+def read_parts(spark: SparkSession, path: Path, fmt: str) -> list[tuple[str, DataFrame]]:
+    """The file as DataFrames with a `_source_row` column: one per sheet for Excel, else one."""
+    uri = str(path.resolve())
+    if fmt == "csv":
+        header = _csv_header(path)
+        df = (
+            spark.read.schema(_string_schema(header))
+            .options(header=True, mode="PERMISSIVE", columnNameOfCorruptRecord=CORRUPT)
+            .options(escape='"', multiLine=False, enforceSchema=True)
+            .csv(uri)
+        )
+        parts = [(path.name, df)]
+    elif fmt == "jsonl":
+        header = _jsonl_header(path)
+        df = (
+            spark.read.schema(_string_schema(header))
+            .options(mode="PERMISSIVE", columnNameOfCorruptRecord=CORRUPT)
+            .json(uri)
+        )
+        parts = [(path.name, df)]
+    elif fmt == "parquet":
+        parts = [(path.name, spark.read.parquet(uri))]
+    elif fmt == "xlsx":
+        return _read_xlsx(spark, path)
+    else:  # pragma: no cover - file_format() only returns the formats above
+        raise IngestError(f"{path}: unknown format {fmt}")
+    return [(name, df.withColumn("_source_row", F.monotonically_increasing_id())) for name, df in parts]
+
+
+def _read_xlsx(spark: SparkSession, path: Path) -> list[tuple[str, DataFrame]]:
+    import pandas as pd
+
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=str, engine="calamine")
+    except Exception as exc:  # a broken workbook: say which file and why
+        raise IngestError(f"{path}: cannot read as an Excel workbook ({exc})") from None
+    parts = []
+    for sheet, frame in sheets.items():
+        frame = frame.astype(object).where(frame.notna(), None)
+        # The Excel row a line came from: row 1 is the header.
+        frame["_source_row"] = range(2, len(frame) + 2)
+        schema = T.StructType(
+            [T.StructField(str(c), T.StringType()) for c in frame.columns[:-1]]
+            + [T.StructField("_source_row", T.LongType())]
+        )
+        df = spark.createDataFrame(frame, schema=schema) if len(frame) else spark.createDataFrame([], schema)
+        parts.append((f"{path.name}[{sheet}]", df))
+    return parts
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+
+def _as_text(c: Column, dtype: T.DataType) -> Column:
+    """Text of a value; whole numbers stored as floating point lose their `.0`."""
+    if isinstance(dtype, (T.FloatType, T.DoubleType, T.DecimalType)):
+        return F.when(c == F.floor(c), F.floor(c).cast("string")).otherwise(c.cast("string"))
+    return c.cast("string")
+
+
+def _decimal(c: Column, precision: int, scale: int) -> Column:
+    return F.trim(c.cast("string")).try_cast(T.DecimalType(precision, scale))
+
+
+def _timestamp(c: Column, dtype: T.DataType) -> Column:
+    if isinstance(dtype, (T.LongType, T.IntegerType)):
+        # Epoch numbers: pandas writes nanoseconds to Parquet, milliseconds to JSON.
+        a = F.abs(c)
+        return (
+            F.when(a >= 10**17, F.timestamp_micros(F.floor(c / 1000)))
+            .when(a >= 10**14, F.timestamp_micros(c))
+            .when(a >= 10**11, F.timestamp_millis(c))
+            .otherwise(F.timestamp_seconds(c))
+        )
+    if isinstance(dtype, (T.TimestampType, T.TimestampNTZType, T.DateType)):
+        return c.cast("timestamp")
+    text = F.trim(c.cast("string"))
+    return F.coalesce(
+        F.try_to_timestamp(text),
+        *(F.try_to_timestamp(text, F.lit(fmt)) for fmt in DATE_FORMATS),
+    )
+
+
+def parse(df: DataFrame, mapping: dict[str, str]) -> DataFrame:
+    """Canonical, typed columns plus `_reject_reason` (null for a good line) and `_raw_record`."""
+    dtypes = {f.name: f.dataType for f in df.schema.fields}
+    source = {canon: F.col(f"`{name}`") for canon, name in mapping.items()}
+
+    def text(canon: str) -> Column:
+        if canon not in source:
+            return F.lit(None).cast("string")
+        return _as_text(source[canon], dtypes[mapping[canon]])
+
+    qty_number = _decimal(source["quantity"], 20, 3)
+    columns = {
+        "invoice": F.trim(text("invoice")),
+        "stock_code": F.trim(text("stock_code")),
+        "description": text("description"),
+        "quantity": F.when(qty_number == F.floor(qty_number), qty_number.try_cast("int")),
+        "invoiced_at": _timestamp(source["invoiced_at"], dtypes[mapping["invoiced_at"]]),
+        "unit_price": _decimal(source["unit_price"], 18, 3),
+        "customer_id": F.trim(text("customer_id")),
+        "country": F.trim(text("country")),
+        "sales_channel": F.trim(text("sales_channel")),
+    }
+    originals = [name for name in df.columns if name not in (CORRUPT, "_source_row")]
+    corrupt = F.col(CORRUPT) if CORRUPT in df.columns else F.lit(None).cast("string")
+    blank = lambda c: c.isNull() | (c == "")  # noqa: E731
+    reason = (
+        F.when(corrupt.isNotNull(), "malformed line (wrong number of fields or bad quoting)")
+        .when(blank(columns["invoice"]), "missing invoice")
+        .when(blank(columns["stock_code"]), "missing stock code")
+        .when(columns["invoiced_at"].isNull(), "invoice date missing or not a date")
+        .when(columns["quantity"].isNull(), "quantity missing or not a whole number")
+        .when(columns["unit_price"].isNull(), "price missing or not a number")
+    )
+    raw_record = F.coalesce(
+        corrupt,
+        F.to_json(F.struct(*[F.col(f"`{n}`").cast("string").alias(n) for n in originals])),
+    )
+    return df.select(
+        *[expr.alias(name) for name, expr in columns.items()],
+        "_source_row",
+        reason.alias("_reject_reason"),
+        raw_record.alias("_raw_record"),
+    )
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def _already_loaded(spark: SparkSession, sha256: str) -> str | None:
+    rows = (
+        spark.table(LOAD_LOG)
+        .where((F.col("file_sha256") == sha256) & (F.col("status") == "loaded"))
+        .select("source_file")
+        .limit(1)
+        .collect()
+    )
+    return rows[0].source_file if rows else None
+
+
+def _load_part(
+    spark: SparkSession, name: str, df: DataFrame, fmt: str, load_id: str, loaded_at: datetime
+) -> tuple[str, dict[str, int]]:
+    """Parse one part, append its good new lines and its rejects; return layout and counts."""
+    header = [c for c in df.columns if c not in (CORRUPT, "_source_row")]
+    layout = detect_schema(header, name)
+    parsed = parse(df, layout.mapping(header))
+
+    seen = spark.table(TRANSACTIONS).select("invoice").distinct().withColumn("_seen", F.lit(True))
+    status = (
+        F.when(F.col("_reject_reason").isNotNull(), "rejected")
+        .when(F.col("_seen"), "duplicate")
+        .otherwise("loaded")
+    )
+    meta = [
+        F.lit(name).alias("_source_file"),
+        F.lit(fmt).alias("_source_format"),
+        F.col("_source_row"),
+        F.lit(load_id).alias("_load_id"),
+        F.lit(loaded_at).cast("timestamp").alias("_loaded_at"),
+    ]
+    classified = parsed.join(seen, "invoice", "left").withColumn("_status", status).persist()
+    try:
+        counts = {r["_status"]: r["count"] for r in classified.groupBy("_status").count().collect()}
+        if counts.get("loaded"):
+            (
+                classified.where("_status = 'loaded'")
+                .select(*CANONICAL, *meta, F.trunc("invoiced_at", "month").alias("invoice_month"))
+                .write.insertInto(TRANSACTIONS)
+            )
+        if counts.get("rejected"):
+            (
+                classified.where("_status = 'rejected'")
+                .select(F.col("_reject_reason").alias("reason"), F.col("_raw_record").alias("raw_record"), *meta)
+                .write.insertInto(REJECTS)
+            )
+    finally:
+        classified.unpersist()
+    return layout.name, counts
+
+
+def ingest_file(spark: SparkSession, path: Path) -> LoadResult:
+    """Ingest one file; a file whose content was loaded before loads nothing."""
+    fmt = file_format(path)
+    if fmt is None:
+        raise IngestError(f"{path}: not a data file ingest reads")
+    sha256 = file_sha256(path)
+    previous = _already_loaded(spark, sha256)
+    if previous:
+        return LoadResult(path.name, fmt, already_loaded_as=previous)
+
+    load_id, started = str(uuid.uuid4()), datetime.now(timezone.utc).replace(tzinfo=None)
+    totals = {"loaded": 0, "rejected": 0, "duplicate": 0}
+    layouts = []
+    for name, df in read_parts(spark, path, fmt):
+        layout, counts = _load_part(spark, name, df, fmt, load_id, started)
+        layouts.append(layout)
+        for key in totals:
+            totals[key] += counts.get(key, 0)
+    result = LoadResult(
+        path.name,
+        fmt,
+        rows_read=sum(totals.values()),
+        rows_loaded=totals["loaded"],
+        rows_rejected=totals["rejected"],
+        rows_duplicate=totals["duplicate"],
+    )
+    log_row = (
+        load_id, path.name, sha256, path.stat().st_size, fmt, ",".join(sorted(set(layouts))),
+        result.rows_read, result.rows_loaded, result.rows_rejected, result.rows_duplicate,
+        started, datetime.now(timezone.utc).replace(tzinfo=None), "loaded",
+    )
+    spark.createDataFrame([log_row], spark.table(LOAD_LOG).schema).write.insertInto(LOAD_LOG)
+    return result
+
+
+def ingest(spark: SparkSession, path: Path) -> tuple[list[LoadResult], list[Path]]:
+    """Ingest a file, or every data file under a folder in name order; return results and skips."""
+    files, skipped = discover(path)
+    if not files:
+        raise IngestError(f"{path}: no data files (known endings: {', '.join(sorted(FORMATS))})")
+    ensure_tables(spark)
+    results = []
+    for f in files:
+        log.info("ingesting %s", f)
+        results.append(ingest_file(spark, f))
+        log.info(results[-1].summary())
+    return results, skipped

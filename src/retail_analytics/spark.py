@@ -1,0 +1,171 @@
+"""The one way to get a SparkSession for this project.
+
+Every entry point (the `retail` CLI, the dbt plugin that plain `dbt` loads, the tests and the
+benchmarks) calls :func:`get_spark`, so the warehouse, the metastore, the settings and the
+registered UDFs are the same everywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from retail_analytics.errors import RetailError
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+log = logging.getLogger(__name__)
+
+
+
+def find_project_dir() -> Path:
+    """`RETAIL_PROJECT_DIR`, else the nearest folder up from here with a dbt_project.yml."""
+    if "RETAIL_PROJECT_DIR" in os.environ:
+        return Path(os.environ["RETAIL_PROJECT_DIR"]).resolve()
+    for start in (Path.cwd(), Path(__file__).resolve().parent):
+        for folder in (start, *start.parents):
+            if (folder / "dbt_project.yml").is_file():
+                return folder
+    return Path.cwd()
+
+
+PROJECT_DIR = find_project_dir()
+LOG4J_CONFIG = Path(__file__).with_name("log4j2.properties")
+
+
+@dataclass(frozen=True)
+class SparkSettings:
+    """Where the embedded warehouse lives and how Spark is sized; read from the environment."""
+
+    master: str = "local[*]"
+    warehouse_dir: Path = PROJECT_DIR / "spark-warehouse"
+    metastore_dir: Path = PROJECT_DIR / "metastore_db"
+    shuffle_partitions: int = 8
+    driver_memory: str = "4g"
+    ui_enabled: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, extra: dict[str, str] | None = None) -> SparkSettings:
+        """Settings from `SPARK_MASTER_URL`, `RETAIL_WAREHOUSE_DIR`, `RETAIL_METASTORE_DIR`, ..."""
+        env = os.environ
+        default = cls()
+        return cls(
+            master=env.get("SPARK_MASTER_URL", default.master),
+            warehouse_dir=Path(env.get("RETAIL_WAREHOUSE_DIR", default.warehouse_dir)).resolve(),
+            metastore_dir=Path(env.get("RETAIL_METASTORE_DIR", default.metastore_dir)).resolve(),
+            shuffle_partitions=int(
+                env.get("RETAIL_SHUFFLE_PARTITIONS", default.shuffle_partitions)
+            ),
+            driver_memory=env.get("RETAIL_DRIVER_MEMORY", default.driver_memory),
+            ui_enabled=env.get("RETAIL_SPARK_UI", "true").lower() not in ("0", "false", "no"),
+            extra=dict(extra or {}),
+        )
+
+    @property
+    def log_dir(self) -> Path:
+        """Where Derby's log goes: `logs/` beside the metastore (dbt's log folder too)."""
+        return self.metastore_dir.parent / "logs"
+
+    def conf(self) -> dict[str, str]:
+        """The Spark configuration these settings stand for."""
+        java_opts = " ".join(
+            [
+                f"-Dderby.stream.error.file={self.log_dir / 'derby.log'}",
+                f"-Dlog4j2.configurationFile=file:{LOG4J_CONFIG}",
+            ]
+        )
+        conf = {
+            "spark.app.name": "retail-analytics",
+            "spark.master": self.master,
+            "spark.driver.memory": self.driver_memory,
+            "spark.driver.extraJavaOptions": java_opts,
+            "spark.sql.warehouse.dir": str(self.warehouse_dir),
+            "spark.hadoop.javax.jdo.option.ConnectionURL": (
+                f"jdbc:derby:;databaseName={self.metastore_dir};create=true"
+            ),
+            "spark.sql.shuffle.partitions": str(self.shuffle_partitions),
+            # Wall-clock times from the shop, read and written as they are.
+            "spark.sql.session.timeZone": "UTC",
+            # pandas writes nanosecond timestamps, which Spark reads only as longs.
+            "spark.sql.legacy.parquet.nanosAsLong": "true",
+            "spark.sql.sources.partitionOverwriteMode": "dynamic",
+            "spark.ui.enabled": str(self.ui_enabled).lower(),
+            "spark.ui.showConsoleProgress": "false",
+        }
+        conf.update(self.extra)
+        return conf
+
+
+def get_spark(settings: SparkSettings | None = None) -> SparkSession:
+    """Return the process's SparkSession, creating it (with the UDFs registered) if needed."""
+    from pyspark import SparkContext
+    from pyspark.sql import SparkSession
+
+    if SparkContext._active_spark_context is not None:
+        spark = SparkSession.builder.getOrCreate()
+        register_udfs(spark)
+        return spark
+
+    settings = settings or SparkSettings.from_env()
+    # Python workers must run this interpreter (the venv), not whatever python3 is on PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    settings.log_dir.mkdir(parents=True, exist_ok=True)
+
+    log.info("starting Spark (%s), warehouse %s", settings.master, settings.warehouse_dir)
+    builder = SparkSession.builder
+    for key, value in settings.conf().items():
+        builder = builder.config(key, value)
+    spark = builder.enableHiveSupport().getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    check_metastore(spark, settings)
+    register_udfs(spark)
+    return spark
+
+
+def check_metastore(spark, settings: SparkSettings) -> None:
+    """Touch the metastore now, so a locked Derby database fails with a message, not a trace."""
+    try:
+        spark.sql("show databases").collect()
+    except Exception as exc:  # py4j and pyspark errors carry the Java chain as text
+        text = str(exc)
+        if "XSDB6" in text or "Unable to instantiate" in text or "Failed to start database" in text:
+            spark.stop()
+            raise MetastoreLockedError(settings.metastore_dir) from None
+        raise
+
+
+class MetastoreLockedError(RetailError):
+    """The embedded Derby metastore is open in another process."""
+
+    def __init__(self, metastore_dir: Path) -> None:
+        super().__init__(
+            f"The embedded metastore {metastore_dir} is in use by another process "
+            "(Derby allows one JVM at a time, error XSDB6).\n"
+            "  - If `retail serve` is running, send dbt through it: "
+            "`dbt build --target thrift`, and point other clients at its JDBC URL.\n"
+            "  - Otherwise stop the other dbt / retail / pyspark process that uses this "
+            "project, then retry."
+        )
+
+
+_registered_on: set[int] = set()
+
+
+def register_udfs(spark) -> None:
+    """Register the project's Python UDFs (from `python_udfs`) on the session, once."""
+    import python_udfs
+
+    key = id(spark.sparkContext)
+    if key in _registered_on:
+        return
+    names = python_udfs.register_all(spark)
+    _registered_on.add(key)
+    log.info("registered UDFs: %s", ", ".join(names) or "none")
