@@ -168,6 +168,11 @@ def build_catalogue(rng: np.random.Generator, lines: int) -> Catalogue:
     country = np.where(
         abroad, rng.choice(names, n_customers, p=weights / weights.sum()), "United Kingdom"
     )
+    # Every country has at least one customer, however small the data set.
+    first = np.flatnonzero(abroad)[: len(names)]
+    country[first] = names[: len(first)]
+    spare = rng.choice(np.flatnonzero(~abroad), len(names) - len(first), replace=False)
+    country[spare] = names[len(first) :]
     activity = rng.lognormal(0.0, 1.2, n_customers)
     return Catalogue(
         codes=codes.astype(object),
@@ -197,14 +202,14 @@ class Invoices:
 def plan_invoices(rng: np.random.Generator, cat: Catalogue, lines: int) -> Invoices:
     """Invoices whose line counts add up to exactly `lines`."""
     n = int(lines / 18) + 10
-    kind = rng.choice([NORMAL, CANCEL, ADJUST, NOTE], n, p=[0.958, 0.035, 0.0005, 0.0065])
+    kind = rng.choice([NORMAL, CANCEL, ADJUST, NOTE], n, p=[0.923, 0.07, 0.0005, 0.0065])
     customer = rng.choice(len(cat.customer_ids), n, p=cat.customer_activity)
     no_customer = (rng.random(n) < 0.13) & (kind != CANCEL)
     customer = np.where(no_customer | (kind == NOTE), -1, customer)
     n_lines = 1 + rng.negative_binomial(1, 1 / 18, n)
     n_lines = np.where(customer == -1, n_lines * 2, n_lines)  # the shop's own till invoices are long
     n_lines = np.where((kind == ADJUST) | (kind == NOTE), 1, n_lines)
-    n_lines = np.where(kind == CANCEL, np.minimum(n_lines, 3), n_lines)
+    n_lines = np.where(kind == CANCEL, np.minimum(n_lines, 8), n_lines)
     total = np.cumsum(n_lines)
     keep = int(np.searchsorted(total, lines)) + 1
     if keep > n:  # rare: the draw fell short, pad with one-line invoices
@@ -236,11 +241,15 @@ def _chunk_lines(
 ) -> pa.Table:
     """The lines of invoices lo..hi-1 as an Arrow table."""
     kind, cust, n_lines = inv.kind[lo:hi].copy(), inv.customer[lo:hi], inv.n_lines[lo:hi]
-    # A cancellation refers to its customer's previous invoice in this chunk; none -> normal.
+    # A cancellation refers to its customer's latest earlier normal invoice in this chunk;
+    # one with none becomes a normal invoice.
     order = np.lexsort((np.arange(hi - lo), cust))
+    normal_at = np.where(kind[order] == NORMAL, np.arange(hi - lo), -1)
+    latest = np.concatenate([[-1], np.maximum.accumulate(normal_at)[:-1]])
+    ok = (latest >= 0) & (cust[order] >= 0)
+    ok &= cust[order][np.maximum(latest, 0)] == cust[order]
     prev = np.full(hi - lo, -1)
-    same = (cust[order][1:] == cust[order][:-1]) & (cust[order][1:] >= 0)
-    prev[order[1:][same]] = order[:-1][same]
+    prev[order[ok]] = order[latest[ok]]
     prev = np.where(kind == CANCEL, prev, -1)
     kind = np.where((kind == CANCEL) & (prev < 0), NORMAL, kind)
 
@@ -257,14 +266,8 @@ def _chunk_lines(
     code, desc = cat.codes[product], cat.descriptions[product]
     desc = np.where(rng.random(m) < 0.03, cat.variants[product], desc)
 
-    # Cancellation lines repeat lines of the invoice they cancel, with negative quantities.
     line_kind = kind[line_inv]
     is_cancel = line_kind == CANCEL
-    ref_inv = prev[line_inv]
-    ref_line = starts[np.maximum(ref_inv, 0)] + pos % n_lines[np.maximum(ref_inv, 0)]
-    ref_line = np.where(is_cancel, ref_line, np.arange(m))
-    code, desc, price = code[ref_line], desc[ref_line], price[ref_line]
-    qty = np.where(is_cancel, -np.maximum(1, qty[ref_line] // rng.integers(1, 3, m)), qty)
 
     # Service codes replace the last line of some invoices.
     country_inv = np.where(cust >= 0, cat.customer_country[np.maximum(cust, 0)], "United Kingdom")
@@ -301,6 +304,14 @@ def _chunk_lines(
     again = (pos > 0) & (rng.random(m) < 0.01) & (line_kind == NORMAL)
     src = np.where(again, np.arange(m) - 1, np.arange(m))
     code, desc, qty, price = code[src], desc[src], qty[src], price[src]
+
+    # Cancellation lines repeat lines of the invoice they cancel, with negative quantities
+    # (a discount line `D` stays as it is).
+    ref_inv = np.maximum(prev[line_inv], 0)
+    copy = is_cancel & ~has_service
+    ref_line = (starts[ref_inv] + pos % n_lines[ref_inv])[copy]
+    code[copy], desc[copy], price[copy] = code[ref_line], desc[ref_line], price[ref_line]
+    qty[copy] = -np.maximum(1, qty[ref_line] // rng.integers(1, 3, int(copy.sum())))
 
     invoice = _invoice_numbers(kind, FIRST_INVOICE + lo)[line_inv]
     customer_id = np.where(cust >= 0, cat.customer_ids[np.maximum(cust, 0)], None)[line_inv]

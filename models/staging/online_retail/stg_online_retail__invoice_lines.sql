@@ -68,9 +68,10 @@ final as (
             '-',
             typed.invoice_id,
             cast(
-                row_number() over (
-                    partition by typed.invoice_id order by typed.source_file, typed.source_row
-                )
+                row_number()
+                    over (
+                        partition by typed.invoice_id order by typed.source_file, typed.source_row
+                    )
                 as string
             )
         ) as invoice_line_id,

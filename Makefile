@@ -1,0 +1,60 @@
+# `make run`: set up and run the main job. `make test`: set up and run every check.
+# Set-up is idempotent: a venv in .venv with the pinned dependencies, and Java 17+.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DATA   ?=
+# pyspark's workers must use the venv's interpreter
+export PYSPARK_PYTHON := $(abspath $(BIN)/python)
+
+.PHONY: help setup java run test lint format docs serve-docs bench clean clean-warehouse
+
+help:
+	@echo "make run [DATA=file-or-folder]  set up, ingest (demo data if no DATA), dbt build, docs, summary"
+	@echo "make test                       set up, then sqlfluff, ruff and pytest"
+	@echo "make docs                       generate the dbt docs site and serve it on localhost:8080"
+	@echo "make bench                      run the benchmarks in bench/ (results: BENCHMARKS.md)"
+	@echo "make clean-warehouse            delete the embedded warehouse and metastore"
+
+setup: java $(STAMP)
+
+java:
+	@scripts/check_java.sh
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10+ is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.x")'
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/retail run $(if $(DATA),--data "$(DATA)")
+
+lint: setup
+	$(BIN)/sqlfluff lint models tests analyses macros
+	$(BIN)/ruff check src python_udfs tests bench
+	$(BIN)/ruff format --check src python_udfs tests bench
+
+format: setup
+	$(BIN)/sqlfluff fix models tests analyses macros
+	$(BIN)/ruff format src python_udfs tests bench
+	$(BIN)/ruff check --fix src python_udfs tests bench
+
+test: lint
+	$(BIN)/pytest
+
+docs: setup
+	$(BIN)/dbt docs generate
+	$(BIN)/dbt docs serve --port 8080 --host 127.0.0.1
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean-warehouse:
+	rm -rf spark-warehouse metastore_db logs/derby.log
+
+clean: clean-warehouse
+	rm -rf target logs $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,117 @@
+"""`retail`: the project's one command. Thin: it parses arguments and calls the modules."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from retail_analytics.errors import RetailError
+
+log = logging.getLogger("retail_analytics")
+
+DEMO_LINES = 200_000
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from retail_analytics import generate
+
+    generate.write(args.output, args.lines, args.seed, progress=not args.quiet)
+    print(f"wrote {args.lines:,} lines to {args.output}")
+    return 0
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from retail_analytics import pipeline
+
+    pipeline.ingest_paths(args.paths)
+    return 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from retail_analytics import pipeline
+
+    pipeline.dbt(["build", *args.dbt_args])
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from retail_analytics import pipeline
+
+    pipeline.run(args.data, demo_lines=args.demo_lines, seed=args.seed)
+    return 0
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    from retail_analytics import pipeline
+
+    pipeline.print_summary()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, one subcommand per job."""
+    parser = argparse.ArgumentParser(
+        prog="retail", description="Retail analytics on dbt and Spark: load, build, inspect."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress in detail")
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("generate", help="write synthetic UCI-style transactions")
+    p.add_argument("--lines", type=int, default=DEMO_LINES, help="lines to write (1,000 to 100M)")
+    p.add_argument("--seed", type=int, default=42, help="random seed (same seed, same file)")
+    p.add_argument(
+        "--output", "-o", type=Path, default=Path("data/demo/transactions.csv.gz"),
+        help="file to write; its ending picks the format: .csv .csv.gz .parquet .jsonl .xlsx",
+    )
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_generate)
+
+    p = sub.add_parser("ingest", help="load transaction files into the raw lake")
+    p.add_argument("paths", nargs="+", type=Path, help="files or folders (searched recursively)")
+    p.set_defaults(func=_cmd_ingest)
+
+    p = sub.add_parser("build", help="dbt build in this process (extra arguments go to dbt)")
+    p.add_argument("dbt_args", nargs=argparse.REMAINDER, help="e.g. -s staging")
+    p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser(
+        "run", help="the main job: ingest (demo data if none given), dbt build, docs, summary"
+    )
+    p.add_argument("--data", type=Path, help="file or folder to ingest; default: demo data")
+    p.add_argument("--demo-lines", type=int, default=DEMO_LINES, help="size of the demo data")
+    p.add_argument("--seed", type=int, default=42, help="seed of the demo data")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("summary", help="row counts of the built models and where the docs are")
+    p.set_defaults(func=_cmd_summary)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `retail` command."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    logging.getLogger("py4j").setLevel(logging.WARNING)
+    try:
+        return args.func(args)
+    except RetailError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        if args.debug:
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"error: {type(exc).__name__}: {first}\n(run with --debug for the full trace)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

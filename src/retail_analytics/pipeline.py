@@ -1,0 +1,94 @@
+"""The main job, step by step, in one process and one SparkSession: ingest, dbt, summary."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from retail_analytics.errors import RetailError
+from retail_analytics.spark import PROJECT_DIR, get_spark
+
+log = logging.getLogger(__name__)
+
+MODEL_SCHEMAS = ("staging", "intermediate", "marts")
+
+
+class DbtError(RetailError):
+    """A dbt command that did not succeed."""
+
+
+def ingest_paths(paths: Sequence[Path]) -> list:
+    """Ingest every file under `paths`; print a line per file and the totals."""
+    from retail_analytics import ingest
+
+    spark = get_spark()
+    results = []
+    for path in paths:
+        loaded, skipped = ingest.ingest(spark, Path(path))
+        for result in loaded:
+            print(result.summary())
+        for other in skipped:
+            print(f"{other}: skipped (not a data file ingest reads)")
+        results.extend(loaded)
+    read = sum(r.rows_read for r in results)
+    print(
+        f"total: read {read:,}, loaded {sum(r.rows_loaded for r in results):,}, "
+        f"rejected {sum(r.rows_rejected for r in results):,}, "
+        f"skipped duplicates {sum(r.rows_duplicate for r in results):,}"
+    )
+    rejected = sum(r.rows_rejected for r in results)
+    if rejected:
+        print(f"  {rejected:,} rejected lines are in {ingest.REJECTS}, with the reason for each")
+    return results
+
+
+def dbt(args: Sequence[str]) -> None:
+    """Run a dbt command in this process, on this process's SparkSession."""
+    from dbt.cli.main import dbtRunner
+
+    get_spark()  # the dbt plugin would build it too; building it here makes the order plain
+    base = ["--project-dir", str(PROJECT_DIR)]
+    if "DBT_PROFILES_DIR" not in os.environ:
+        base += ["--profiles-dir", str(PROJECT_DIR)]
+    command, *rest = args
+    result = dbtRunner().invoke([command, *base, *rest])
+    if not result.success:
+        detail = f": {result.exception}" if result.exception else " (see the dbt output above)"
+        raise DbtError(f"dbt {' '.join(args)} failed{detail}")
+
+
+def demo_data(lines: int, seed: int) -> Path:
+    """The demo data file for (lines, seed), generated the first time it is asked for."""
+    from retail_analytics import generate
+
+    path = PROJECT_DIR / "data" / "demo" / f"transactions_{lines}_seed{seed}.csv.gz"
+    if not path.exists():
+        print(f"no data given: generating {lines:,} demo lines into {path}")
+        generate.write(path, lines, seed)
+    return path
+
+
+def run(data: Path | None, demo_lines: int, seed: int) -> None:
+    """Ingest `data` (or demo data), build and test every model, write the docs, summarise."""
+    source = data if data is not None else demo_data(demo_lines, seed)
+    ingest_paths([source])
+    dbt(["build"])
+    dbt(["docs", "generate"])
+    print_summary()
+
+
+def print_summary() -> None:
+    """Row counts of the tables the build made, and where the docs are."""
+    spark = get_spark()
+    print("\nbuilt:")
+    for schema in MODEL_SCHEMAS:
+        if not spark.catalog.databaseExists(schema):
+            continue
+        for table in sorted(t.name for t in spark.catalog.listTables(schema)):
+            count = spark.table(f"{schema}.{table}").count()
+            print(f"  {schema}.{table:<45} {count:>12,} rows")
+    docs = Path(os.environ.get("DBT_TARGET_PATH", PROJECT_DIR / "target")) / "index.html"
+    if docs.exists():
+        print(f"\ndocs: {docs} (serve them with `make docs`)")

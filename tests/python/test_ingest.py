@@ -1,0 +1,196 @@
+"""Ingest: every format and layout, rejects with reasons, idempotency, invoice dedupe."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from retail_analytics import generate, ingest
+from retail_analytics.schemas import UnknownLayoutError
+
+UCI_I_HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country"
+
+
+def write_csv(path: Path, rows: list[str], header: str = UCI_I_HEADER) -> Path:
+    path.write_text("\n".join([header, *rows]) + "\n")
+    return path
+
+
+def table_count(spark, table: str) -> int:
+    return spark.table(table).count()
+
+
+def test_rejects_have_a_reason_and_every_line_is_accounted_for(empty_lake, tmp_path):
+    path = write_csv(
+        tmp_path / "bad.csv",
+        [
+            "536365,85123A,WHITE HEART ,6,2010-12-01 08:26:00,2.55,17850,United Kingdom",
+            "536365,71053,LANTERN,6,12/1/2010 8:26,3.39,17850,United Kingdom",
+            "536366,22633,HAND WARMER,6,not a date,1.85,17850,United Kingdom",
+            "536366,22632,HAND WARMER,six,2010-12-01 08:28:00,1.85,17850,United Kingdom",
+            "536366,22632,HAND WARMER,1.5,2010-12-01 08:28:00,1.85,17850,United Kingdom",
+            ",22632,HAND WARMER,6,2010-12-01 08:28:00,1.85,17850,United Kingdom",
+            "536367, ,HAND WARMER,6,2010-12-01 08:28:00,1.85,17850,United Kingdom",
+            "536367,84879,BIRD,32,2010-12-01 08:34:00,£1.69,13047,United Kingdom",
+            "536367,84879,BIRD,32,2010-12-01 08:34:00,1.69,13047,United Kingdom,extra,fields",
+        ],
+    )
+    [result], _ = ingest.ingest(empty_lake, path)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (9, 2, 7)
+    assert result.rows_read == result.rows_loaded + result.rows_rejected + result.rows_duplicate
+    reasons = {
+        r.reason: r.n
+        for r in empty_lake.sql(
+            f"select reason, count(*) as n from {ingest.REJECTS} group by reason"
+        ).collect()
+    }
+    assert reasons == {
+        "invoice date missing or not a date": 1,
+        "quantity missing or not a whole number": 2,
+        "missing invoice": 1,
+        "missing stock code": 1,
+        "price missing or not a number": 1,
+        "malformed line (wrong number of fields or bad quoting)": 1,
+    }
+    raw = empty_lake.table(ingest.REJECTS).where("reason like 'quantity%'").collect()
+    assert {json.loads(r.raw_record)["Quantity"] for r in raw} == {"six", "1.5"}
+    loaded = empty_lake.table(ingest.TRANSACTIONS).orderBy("_source_row").collect()
+    assert [str(r.invoiced_at) for r in loaded] == ["2010-12-01 08:26:00"] * 2  # ISO and US dates
+    assert loaded[0].description == "WHITE HEART "  # raw keeps the text as it was
+    log = empty_lake.table(ingest.LOAD_LOG).collect()
+    assert [(r.rows_read, r.rows_loaded, r.rows_rejected, r.status) for r in log] == [
+        (9, 2, 7, "loaded")
+    ]
+
+
+def test_same_file_twice_loads_nothing_the_second_time(empty_lake, tmp_path):
+    path = generate.write(tmp_path / "g.csv.gz", 1_000, seed=5, progress=False)
+    [first], _ = ingest.ingest(empty_lake, path)
+    [second], _ = ingest.ingest(empty_lake, path)
+    assert first.rows_loaded == 1_000
+    assert second.already_loaded_as == "g.csv.gz" and second.rows_loaded == 0
+    assert table_count(empty_lake, ingest.TRANSACTIONS) == 1_000
+    assert table_count(empty_lake, ingest.LOAD_LOG) == 1
+
+
+@pytest.mark.parametrize("order", [("a", "b"), ("b", "a")])
+def test_an_invoice_is_loaded_once_whichever_file_comes_first(empty_lake, tmp_path, order):
+    line = "{inv},{code},ITEM,{qty},2010-12-01 08:26:00,1.00,17850,United Kingdom"
+    files = {
+        # the same line twice in one invoice is real (the shop keyed it twice): both stay
+        "a": [line.format(inv=1, code="A", qty=1), line.format(inv=1, code="A", qty=1),
+              line.format(inv=2, code="B", qty=2)],
+        "b": [line.format(inv=2, code="B", qty=2), line.format(inv=3, code="C", qty=3)],
+    }
+    results = []
+    for name in order:
+        [r], _ = ingest.ingest(empty_lake, write_csv(tmp_path / f"{name}.csv", files[name]))
+        results.append(r)
+    assert sum(r.rows_duplicate for r in results) == 1
+    rows = empty_lake.sql(
+        f"select invoice, count(*) as n from {ingest.TRANSACTIONS} group by invoice"
+    ).collect()
+    assert {r.invoice: r.n for r in rows} == {"1": 2, "2": 1, "3": 1}
+
+
+def test_uci_ii_parquet_with_pandas_nanoseconds_and_float_ids(empty_lake, tmp_path):
+    frame = pd.DataFrame(
+        {
+            "Invoice": ["489434", "C489449"],
+            "StockCode": ["85048", "22087"],
+            "Description": ["15CM CHRISTMAS GLASS BALL ", "nan"],
+            "Quantity": [12, -12],
+            "InvoiceDate": pd.to_datetime(["2009-12-01 07:45:00", "2009-12-01 10:33:00"]),
+            "Price": [6.95, 2.95],
+            "Customer ID": [13085.0, None],
+            "Country": ["United Kingdom", "Australia"],
+        }
+    )
+    path = tmp_path / "ii.parquet"
+    frame.to_parquet(path)  # pandas writes nanosecond timestamps
+    [result], _ = ingest.ingest(empty_lake, path)
+    assert result.rows_loaded == 2
+    rows = empty_lake.table(ingest.TRANSACTIONS).orderBy("_source_row").collect()
+    assert [str(r.invoiced_at) for r in rows] == ["2009-12-01 07:45:00", "2009-12-01 10:33:00"]
+    assert [r.customer_id for r in rows] == ["13085", None]
+    assert [str(r.invoice_month) for r in rows] == ["2009-12-01", "2009-12-01"]
+    assert [float(r.unit_price) for r in rows] == [6.95, 2.95]
+
+
+def test_every_workbook_sheet_is_read_and_overlapping_sheets_dedupe(empty_lake, tmp_path):
+    line = {"Invoice": "1", "StockCode": "A", "Description": "X", "Quantity": 1,
+            "InvoiceDate": pd.Timestamp("2010-12-01 08:00"), "Price": 1.0,
+            "Customer ID": 12346.0, "Country": "France"}
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame([line, {**line, "Invoice": "2"}]).to_excel(
+            writer, sheet_name="Year 2009-2010", index=False
+        )
+        pd.DataFrame([{**line, "Invoice": "2"}, {**line, "Invoice": "3"}]).to_excel(
+            writer, sheet_name="Year 2010-2011", index=False
+        )
+    [result], _ = ingest.ingest(empty_lake, path)
+    assert (result.rows_read, result.rows_loaded, result.rows_duplicate) == (4, 3, 1)
+    files = {r._source_file for r in empty_lake.table(ingest.TRANSACTIONS).collect()}
+    assert files == {"book.xlsx[Year 2009-2010]", "book.xlsx[Year 2010-2011]"}
+    rows = empty_lake.table(ingest.TRANSACTIONS).where("invoice = '1'").collect()
+    assert rows[0].customer_id == "12346" and rows[0]._source_row == 2  # Excel row number
+
+
+def test_every_format_parses_to_the_same_values(spark, tmp_path):
+    def totals(path: Path):
+        [(name, df)] = ingest.read_parts(spark, path, ingest.file_format(path))
+        header = [c for c in df.columns if c not in (ingest.CORRUPT, "_source_row")]
+        from retail_analytics.schemas import detect_schema
+
+        parsed = ingest.parse(df, detect_schema(header, name).mapping(header))
+        return parsed.selectExpr(
+            "count(*)", "count(_reject_reason)", "sum(quantity)", "sum(quantity * unit_price)",
+            "count(distinct customer_id)", "count(description)", "min(invoiced_at)",
+            "max(invoiced_at)", "count(distinct sales_channel)",
+        ).first()
+
+    names = ["g.csv", "g.csv.gz", "g.parquet", "g.jsonl", "g.jsonl.gz"]
+    results = {n: totals(generate.write(tmp_path / n, 3_000, seed=11, progress=False)) for n in names}
+    assert results["g.csv"][0] == 3_000 and results["g.csv"][1] == 0
+    assert all(r == results["g.csv"] for r in results.values()), results
+
+
+def test_json_lines_with_a_broken_line_rejects_it(empty_lake, tmp_path):
+    good = {"invoice": "9", "stock_code": "A", "description": "X", "quantity": 2,
+            "invoiced_at": "2011-01-01T10:00:00", "unit_price": 1.5, "customer_id": "1",
+            "country": "Spain", "sales_channel": "marketplace"}
+    path = tmp_path / "t.jsonl.gz"
+    with gzip.open(path, "wt") as f:
+        f.write(json.dumps(good) + "\n" + '{"invoice": "10", "stock_code": \n')
+    [result], _ = ingest.ingest(empty_lake, path)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (2, 1, 1)
+
+
+def test_a_file_of_unknown_layout_is_refused_with_the_missing_columns(empty_lake, tmp_path):
+    path = write_csv(tmp_path / "other.csv", ["1,2,3"], header="order,sku,amount")
+    with pytest.raises(UnknownLayoutError, match="InvoiceNo|Invoice|invoice"):
+        ingest.ingest(empty_lake, path)
+    assert empty_lake.table(ingest.TRANSACTIONS).count() == 0
+
+
+def test_a_folder_loads_its_data_files_and_lists_the_rest(empty_lake, tmp_path):
+    generate.write(tmp_path / "in" / "a.parquet", 1_000, seed=1, progress=False)
+    generate.write(tmp_path / "in" / "sub" / "b.jsonl", 1_000, seed=2, progress=False)
+    (tmp_path / "in" / "README.txt").write_text("notes")
+    results, skipped = ingest.ingest(empty_lake, tmp_path / "in")
+    assert [r.source_file for r in results] == ["a.parquet", "b.jsonl"]
+    assert [p.name for p in skipped] == ["README.txt"]
+    assert sum(r.rows_loaded + r.rows_duplicate for r in results) == 2_000
+
+
+def test_missing_path_and_non_data_file_are_clear_errors(spark, tmp_path):
+    with pytest.raises(ingest.IngestError, match="no such file"):
+        ingest.discover(tmp_path / "nope")
+    (tmp_path / "x.txt").write_text("x")
+    with pytest.raises(ingest.IngestError, match="not a data file"):
+        ingest.discover(tmp_path / "x.txt")
