@@ -63,7 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lines", type=int, default=DEMO_LINES, help="lines to write (1,000 to 100M)")
     p.add_argument("--seed", type=int, default=42, help="random seed (same seed, same file)")
     p.add_argument(
-        "--output", "-o", type=Path, default=Path("data/demo/transactions.csv.gz"),
+        "--output",
+        "-o",
+        type=Path,
+        default=Path("data/demo/transactions.csv.gz"),
         help="file to write; its ending picks the format: .csv .csv.gz .parquet .jsonl .xlsx",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
@@ -108,8 +111,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"error: {type(exc).__name__}: {first}\n(run with --debug for the full trace)",
-              file=sys.stderr)
+        print(
+            f"error: {type(exc).__name__}: {first}\n(run with --debug for the full trace)",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -7,6 +7,7 @@ layout (`schemas.GENERATED`): the canonical column names plus `sales_channel`.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,44 +28,110 @@ FIRST_INVOICE = 489_434
 FIRST_CUSTOMER = 12_346
 
 # --- vocabulary ----------------------------------------------------------------------------
-COLOURS = ["RED", "PINK", "BLUE", "GREEN", "WHITE", "IVORY", "CREAM", "BLACK", "PURPLE",
-           "ORANGE", "YELLOW", "SILVER", "GOLD", "PASTEL", "ANTIQUE"]
-THEMES = ["RETROSPOT", "POLKADOT", "VINTAGE", "REGENCY", "PAISLEY", "SPACEBOY", "DOLLY GIRL",
-          "WOODLAND", "JAM MAKING", "PANTRY", "SKULLS", "LOVEBIRD", "FLORAL", "STRIPE",
-          "ORIENTAL", "BAROQUE", "PARISIENNE", "ENGLISH ROSE", "HEART", "BIRD", "GINGHAM",
-          "DOILY", "SCANDINAVIAN", "MOROCCAN", "RETRO", "CIRCUS PARADE", "ALPHABET"]
+COLOURS = [
+    "RED",
+    "PINK",
+    "BLUE",
+    "GREEN",
+    "WHITE",
+    "IVORY",
+    "CREAM",
+    "BLACK",
+    "PURPLE",
+    "ORANGE",
+    "YELLOW",
+    "SILVER",
+    "GOLD",
+    "PASTEL",
+    "ANTIQUE",
+]
+THEMES = [
+    "RETROSPOT",
+    "POLKADOT",
+    "VINTAGE",
+    "REGENCY",
+    "PAISLEY",
+    "SPACEBOY",
+    "DOLLY GIRL",
+    "WOODLAND",
+    "JAM MAKING",
+    "PANTRY",
+    "SKULLS",
+    "LOVEBIRD",
+    "FLORAL",
+    "STRIPE",
+    "ORIENTAL",
+    "BAROQUE",
+    "PARISIENNE",
+    "ENGLISH ROSE",
+    "HEART",
+    "BIRD",
+    "GINGHAM",
+    "DOILY",
+    "SCANDINAVIAN",
+    "MOROCCAN",
+    "RETRO",
+    "CIRCUS PARADE",
+    "ALPHABET",
+]
 # item -> (category, typical price, typical pack quantity)
 ITEMS: dict[str, tuple[str, float, int]] = {
-    "CAKE TINS": ("Kitchen & Dining", 4.95, 2), "LUNCH BOX": ("Kitchen & Dining", 1.95, 12),
-    "TEA CUP AND SAUCER": ("Kitchen & Dining", 2.95, 6), "MUG": ("Kitchen & Dining", 1.25, 12),
-    "CAKE CASES": ("Kitchen & Dining", 0.55, 24), "TEA TOWEL": ("Kitchen & Dining", 1.25, 12),
-    "CHOPPING BOARD": ("Kitchen & Dining", 3.75, 4), "PLATE": ("Kitchen & Dining", 1.65, 12),
-    "BOWL": ("Kitchen & Dining", 1.25, 12), "EGG CUP": ("Kitchen & Dining", 0.85, 12),
-    "TEAPOT": ("Kitchen & Dining", 4.95, 2), "CAKE STAND": ("Kitchen & Dining", 9.95, 2),
-    "JUMBO BAG": ("Bags & Storage", 1.95, 10), "SHOPPER BAG": ("Bags & Storage", 1.25, 10),
-    "LUNCH BAG": ("Bags & Storage", 1.65, 10), "STORAGE BOX": ("Bags & Storage", 4.25, 4),
-    "TRINKET BOX": ("Bags & Storage", 1.25, 12), "HAMPER": ("Bags & Storage", 8.50, 2),
-    "PURSE": ("Bags & Storage", 0.85, 12), "T-LIGHT HOLDER": ("Lighting & Candles", 2.55, 6),
-    "LANTERN": ("Lighting & Candles", 3.75, 4), "CANDLE": ("Lighting & Candles", 1.25, 12),
-    "NIGHT LIGHT": ("Lighting & Candles", 2.10, 6), "FAIRY LIGHTS": ("Lighting & Candles", 4.25, 4),
-    "HANGING HEART": ("Home Decor", 2.95, 6), "PHOTO FRAME": ("Home Decor", 2.55, 6),
-    "WALL CLOCK": ("Home Decor", 8.50, 2), "DOORMAT": ("Home Decor", 7.95, 2),
-    "MIRROR": ("Home Decor", 5.95, 2), "METAL SIGN": ("Home Decor", 2.10, 12),
-    "NOTEBOOK": ("Stationery & Paper", 1.65, 12), "PENCILS": ("Stationery & Paper", 0.42, 24),
+    "CAKE TINS": ("Kitchen & Dining", 4.95, 2),
+    "LUNCH BOX": ("Kitchen & Dining", 1.95, 12),
+    "TEA CUP AND SAUCER": ("Kitchen & Dining", 2.95, 6),
+    "MUG": ("Kitchen & Dining", 1.25, 12),
+    "CAKE CASES": ("Kitchen & Dining", 0.55, 24),
+    "TEA TOWEL": ("Kitchen & Dining", 1.25, 12),
+    "CHOPPING BOARD": ("Kitchen & Dining", 3.75, 4),
+    "PLATE": ("Kitchen & Dining", 1.65, 12),
+    "BOWL": ("Kitchen & Dining", 1.25, 12),
+    "EGG CUP": ("Kitchen & Dining", 0.85, 12),
+    "TEAPOT": ("Kitchen & Dining", 4.95, 2),
+    "CAKE STAND": ("Kitchen & Dining", 9.95, 2),
+    "JUMBO BAG": ("Bags & Storage", 1.95, 10),
+    "SHOPPER BAG": ("Bags & Storage", 1.25, 10),
+    "LUNCH BAG": ("Bags & Storage", 1.65, 10),
+    "STORAGE BOX": ("Bags & Storage", 4.25, 4),
+    "TRINKET BOX": ("Bags & Storage", 1.25, 12),
+    "HAMPER": ("Bags & Storage", 8.50, 2),
+    "PURSE": ("Bags & Storage", 0.85, 12),
+    "T-LIGHT HOLDER": ("Lighting & Candles", 2.55, 6),
+    "LANTERN": ("Lighting & Candles", 3.75, 4),
+    "CANDLE": ("Lighting & Candles", 1.25, 12),
+    "NIGHT LIGHT": ("Lighting & Candles", 2.10, 6),
+    "FAIRY LIGHTS": ("Lighting & Candles", 4.25, 4),
+    "HANGING HEART": ("Home Decor", 2.95, 6),
+    "PHOTO FRAME": ("Home Decor", 2.55, 6),
+    "WALL CLOCK": ("Home Decor", 8.50, 2),
+    "DOORMAT": ("Home Decor", 7.95, 2),
+    "MIRROR": ("Home Decor", 5.95, 2),
+    "METAL SIGN": ("Home Decor", 2.10, 12),
+    "NOTEBOOK": ("Stationery & Paper", 1.65, 12),
+    "PENCILS": ("Stationery & Paper", 0.42, 24),
     "WRAPPING PAPER": ("Stationery & Paper", 0.42, 25),
-    "GREETING CARD": ("Stationery & Paper", 0.42, 12), "STICKERS": ("Stationery & Paper", 0.85, 12),
-    "PAPER CHAIN KIT": ("Party & Celebration", 2.95, 6), "BUNTING": ("Party & Celebration", 2.95, 6),
-    "PARTY BAGS": ("Party & Celebration", 0.85, 12), "NAPKINS": ("Party & Celebration", 0.85, 12),
+    "GREETING CARD": ("Stationery & Paper", 0.42, 12),
+    "STICKERS": ("Stationery & Paper", 0.85, 12),
+    "PAPER CHAIN KIT": ("Party & Celebration", 2.95, 6),
+    "BUNTING": ("Party & Celebration", 2.95, 6),
+    "PARTY BAGS": ("Party & Celebration", 0.85, 12),
+    "NAPKINS": ("Party & Celebration", 0.85, 12),
     "CHRISTMAS DECORATION": ("Christmas & Seasonal", 0.85, 12),
     "ADVENT CALENDAR": ("Christmas & Seasonal", 2.95, 6),
     "CHRISTMAS STOCKING": ("Christmas & Seasonal", 3.75, 4),
-    "PLANT POT": ("Garden & Outdoor", 1.65, 12), "BIRD FEEDER": ("Garden & Outdoor", 2.55, 6),
-    "WATERING CAN": ("Garden & Outdoor", 2.95, 6), "PICNIC BASKET": ("Garden & Outdoor", 4.95, 4),
-    "JIGSAW": ("Toys & Games", 2.10, 6), "SPINNING TOP": ("Toys & Games", 0.42, 24),
-    "SKIPPING ROPE": ("Toys & Games", 1.45, 12), "PLAYING CARDS": ("Toys & Games", 1.25, 12),
-    "NECKLACE": ("Jewellery & Accessories", 4.25, 6), "BRACELET": ("Jewellery & Accessories", 1.25, 12),
-    "HAIR CLIP": ("Jewellery & Accessories", 0.65, 12), "SOAP": ("Bath & Beauty", 1.25, 12),
-    "WASHBAG": ("Bath & Beauty", 2.55, 6), "CUSHION COVER": ("Textiles & Soft Furnishings", 3.75, 4),
+    "PLANT POT": ("Garden & Outdoor", 1.65, 12),
+    "BIRD FEEDER": ("Garden & Outdoor", 2.55, 6),
+    "WATERING CAN": ("Garden & Outdoor", 2.95, 6),
+    "PICNIC BASKET": ("Garden & Outdoor", 4.95, 4),
+    "JIGSAW": ("Toys & Games", 2.10, 6),
+    "SPINNING TOP": ("Toys & Games", 0.42, 24),
+    "SKIPPING ROPE": ("Toys & Games", 1.45, 12),
+    "PLAYING CARDS": ("Toys & Games", 1.25, 12),
+    "NECKLACE": ("Jewellery & Accessories", 4.25, 6),
+    "BRACELET": ("Jewellery & Accessories", 1.25, 12),
+    "HAIR CLIP": ("Jewellery & Accessories", 0.65, 12),
+    "SOAP": ("Bath & Beauty", 1.25, 12),
+    "WASHBAG": ("Bath & Beauty", 2.55, 6),
+    "CUSHION COVER": ("Textiles & Soft Furnishings", 3.75, 4),
     "APRON": ("Textiles & Soft Furnishings", 2.95, 6),
     "HOT WATER BOTTLE": ("Textiles & Soft Furnishings", 4.25, 4),
     "OVEN GLOVE": ("Textiles & Soft Furnishings", 1.45, 10),
@@ -84,26 +151,68 @@ SERVICE = {
 }
 NOTES = ["damaged", "wet damaged", "thrown away", "check", "missing", "?", "smashed", ""]
 COUNTRIES = [  # name as in the UCI data, weight for non-UK customers
-    ("Germany", 95), ("France", 87), ("EIRE", 5), ("Spain", 31), ("Netherlands", 9),
-    ("Belgium", 25), ("Switzerland", 21), ("Portugal", 19), ("Australia", 9), ("Norway", 10),
-    ("Italy", 15), ("Channel Islands", 9), ("Finland", 12), ("Cyprus", 8), ("Sweden", 8),
-    ("Austria", 11), ("Denmark", 9), ("Japan", 8), ("Poland", 6), ("USA", 4), ("Israel", 4),
-    ("Unspecified", 4), ("Singapore", 1), ("Iceland", 1), ("Canada", 4), ("Greece", 4),
-    ("Malta", 2), ("United Arab Emirates", 2), ("European Community", 1), ("RSA", 1),
-    ("Lebanon", 1), ("Lithuania", 1), ("Brazil", 1), ("Czech Republic", 1), ("Bahrain", 2),
-    ("Saudi Arabia", 1), ("Nigeria", 1), ("West Indies", 1), ("Korea", 1), ("Thailand", 1),
+    ("Germany", 95),
+    ("France", 87),
+    ("EIRE", 5),
+    ("Spain", 31),
+    ("Netherlands", 9),
+    ("Belgium", 25),
+    ("Switzerland", 21),
+    ("Portugal", 19),
+    ("Australia", 9),
+    ("Norway", 10),
+    ("Italy", 15),
+    ("Channel Islands", 9),
+    ("Finland", 12),
+    ("Cyprus", 8),
+    ("Sweden", 8),
+    ("Austria", 11),
+    ("Denmark", 9),
+    ("Japan", 8),
+    ("Poland", 6),
+    ("USA", 4),
+    ("Israel", 4),
+    ("Unspecified", 4),
+    ("Singapore", 1),
+    ("Iceland", 1),
+    ("Canada", 4),
+    ("Greece", 4),
+    ("Malta", 2),
+    ("United Arab Emirates", 2),
+    ("European Community", 1),
+    ("RSA", 1),
+    ("Lebanon", 1),
+    ("Lithuania", 1),
+    ("Brazil", 1),
+    ("Czech Republic", 1),
+    ("Bahrain", 2),
+    ("Saudi Arabia", 1),
+    ("Nigeria", 1),
+    ("West Indies", 1),
+    ("Korea", 1),
+    ("Thailand", 1),
 ]
 CHANNELS = np.array(["online store", "marketplace", "retail store"], dtype=object)
 CHANNEL_WEIGHTS = [0.85, 0.10, 0.05]
 # Month-of-year weights (Jan..Dec): the giftware trade peaks in October and November.
 SEASON = np.array([0.7, 0.75, 0.9, 0.85, 0.9, 0.9, 0.9, 0.95, 1.2, 1.5, 1.9, 1.1])
-WEEKDAY = np.array([1.0, 1.05, 1.1, 1.2, 0.9, 0.0, 0.6])  # Mon..Sun; the shop never invoiced Saturdays
+WEEKDAY = np.array(
+    [1.0, 1.05, 1.1, 1.2, 0.9, 0.0, 0.6]
+)  # Mon..Sun; the shop never invoiced Saturdays
 
-SCHEMA = pa.schema([
-    ("invoice", pa.string()), ("stock_code", pa.string()), ("description", pa.string()),
-    ("quantity", pa.int32()), ("invoiced_at", pa.timestamp("s")), ("unit_price", pa.float64()),
-    ("customer_id", pa.string()), ("country", pa.string()), ("sales_channel", pa.string()),
-])
+SCHEMA = pa.schema(
+    [
+        ("invoice", pa.string()),
+        ("stock_code", pa.string()),
+        ("description", pa.string()),
+        ("quantity", pa.int32()),
+        ("invoiced_at", pa.timestamp("s")),
+        ("unit_price", pa.float64()),
+        ("customer_id", pa.string()),
+        ("country", pa.string()),
+        ("sales_channel", pa.string()),
+    ]
+)
 
 NORMAL, CANCEL, ADJUST, NOTE = 0, 1, 2, 3
 
@@ -149,7 +258,9 @@ def build_catalogue(rng: np.random.Generator, lines: int) -> Catalogue:
             words.append(THEMES[theme[i]])
         words.append(items[item[i]])
         text = " ".join(words)
-        descriptions.append(text + (" " if shape[i, 2] > 0.9 else ""))  # real files: trailing spaces
+        descriptions.append(
+            text + (" " if shape[i, 2] > 0.9 else "")
+        )  # real files: trailing spaces
         variants.append(text.replace("SET OF ", "SET/").replace(" AND ", " & ") + " DESIGN")
     base = np.array([ITEMS[items[i]][1] for i in item])
     prices = np.round(base * rng.lognormal(0.0, 0.25, n_products) * 20) / 20 - 0.05
@@ -207,7 +318,9 @@ def plan_invoices(rng: np.random.Generator, cat: Catalogue, lines: int) -> Invoi
     no_customer = (rng.random(n) < 0.13) & (kind != CANCEL)
     customer = np.where(no_customer | (kind == NOTE), -1, customer)
     n_lines = 1 + rng.negative_binomial(1, 1 / 18, n)
-    n_lines = np.where(customer == -1, n_lines * 2, n_lines)  # the shop's own till invoices are long
+    n_lines = np.where(
+        customer == -1, n_lines * 2, n_lines
+    )  # the shop's own till invoices are long
     n_lines = np.where((kind == ADJUST) | (kind == NOTE), 1, n_lines)
     n_lines = np.where(kind == CANCEL, np.minimum(n_lines, 8), n_lines)
     total = np.cumsum(n_lines)
@@ -279,8 +392,14 @@ def _chunk_lines(
     service[last & (cust[line_inv] < 0) & (line_kind == NORMAL) & (roll < 0.5)] = "DOT"
     service[last & (line_kind == CANCEL) & (roll < 0.15)] = "D"
     rare = last & (line_kind == NORMAL) & (service == "")
-    for code_name, share in (("M", 0.01), ("C2", 0.003), ("BANK CHARGES", 0.002),
-                             ("AMAZONFEE", 0.001), ("CRUK", 0.001), ("S", 0.001)):
+    for code_name, share in (
+        ("M", 0.01),
+        ("C2", 0.003),
+        ("BANK CHARGES", 0.002),
+        ("AMAZONFEE", 0.001),
+        ("CRUK", 0.001),
+        ("S", 0.001),
+    ):
         service[rare & (rng.random(m) < share)] = code_name
     has_service = service != ""
     if has_service.any():
@@ -340,7 +459,7 @@ def generate_tables(lines: int, seed: int = 42) -> Iterator[pa.Table]:
     inv = plan_invoices(rng, cat, lines)
     bounds = np.searchsorted(np.cumsum(inv.n_lines), np.arange(CHUNK_LINES, lines, CHUNK_LINES))
     edges = [0, *sorted(set((bounds + 1).tolist())), len(inv.n_lines)]
-    for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
+    for i, (lo, hi) in enumerate(itertools.pairwise(edges)):
         if hi > lo:
             yield _chunk_lines(np.random.default_rng([seed, i]), cat, inv, lo, hi)
 
@@ -383,9 +502,11 @@ def write(path: Path, lines: int, seed: int = 42, progress: bool = True) -> Path
                 writer.write_table(table)
                 bar.update(table.num_rows)
     elif fmt in ("jsonl", "jsonl.gz"):
-        with pa.CompressedOutputStream(str(path), "gzip") if fmt == "jsonl.gz" else open(
-            path, "wb"
-        ) as sink:
+        with (
+            pa.CompressedOutputStream(str(path), "gzip")
+            if fmt == "jsonl.gz"
+            else open(path, "wb") as sink
+        ):
             for table in tables:
                 frame = table.to_pandas()
                 text = frame.to_json(orient="records", lines=True, date_format="iso")

@@ -198,7 +198,9 @@ def read_parts(spark: SparkSession, path: Path, fmt: str) -> list[tuple[str, Dat
         return _read_xlsx(spark, path)
     else:  # pragma: no cover - file_format() only returns the formats above
         raise IngestError(f"{path}: unknown format {fmt}")
-    return [(name, df.withColumn("_source_row", F.monotonically_increasing_id())) for name, df in parts]
+    return [
+        (name, df.withColumn("_source_row", F.monotonically_increasing_id())) for name, df in parts
+    ]
 
 
 def _read_xlsx(spark: SparkSession, path: Path) -> list[tuple[str, DataFrame]]:
@@ -217,7 +219,11 @@ def _read_xlsx(spark: SparkSession, path: Path) -> list[tuple[str, DataFrame]]:
             [T.StructField(str(c), T.StringType()) for c in frame.columns[:-1]]
             + [T.StructField("_source_row", T.LongType())]
         )
-        df = spark.createDataFrame(frame, schema=schema) if len(frame) else spark.createDataFrame([], schema)
+        df = (
+            spark.createDataFrame(frame, schema=schema)
+            if len(frame)
+            else spark.createDataFrame([], schema)
+        )
         parts.append((f"{path.name}[{sheet}]", df))
     return parts
 
@@ -347,7 +353,11 @@ def _load_part(
         if counts.get("rejected"):
             (
                 classified.where("_status = 'rejected'")
-                .select(F.col("_reject_reason").alias("reason"), F.col("_raw_record").alias("raw_record"), *meta)
+                .select(
+                    F.col("_reject_reason").alias("reason"),
+                    F.col("_raw_record").alias("raw_record"),
+                    *meta,
+                )
                 .write.insertInto(REJECTS)
             )
     finally:
@@ -382,9 +392,19 @@ def ingest_file(spark: SparkSession, path: Path) -> LoadResult:
         rows_duplicate=totals["duplicate"],
     )
     log_row = (
-        load_id, path.name, sha256, path.stat().st_size, fmt, ",".join(sorted(set(layouts))),
-        result.rows_read, result.rows_loaded, result.rows_rejected, result.rows_duplicate,
-        started, datetime.now(timezone.utc).replace(tzinfo=None), "loaded",
+        load_id,
+        path.name,
+        sha256,
+        path.stat().st_size,
+        fmt,
+        ",".join(sorted(set(layouts))),
+        result.rows_read,
+        result.rows_loaded,
+        result.rows_rejected,
+        result.rows_duplicate,
+        started,
+        datetime.now(timezone.utc).replace(tzinfo=None),
+        "loaded",
     )
     spark.createDataFrame([log_row], spark.table(LOAD_LOG).schema).write.insertInto(LOAD_LOG)
     return result

@@ -79,7 +79,7 @@ SCHEMAS = (GENERATED, UCI_ONLINE_RETAIL_II, UCI_ONLINE_RETAIL)
 
 
 def detect_schema(header: list[str], source: str) -> SourceSchema:
-    """The layout whose required columns are all in `header`; else an error naming what is missing."""
+    """The layout whose required columns are all in `header`; else an error naming the gaps."""
     for schema in SCHEMAS:
         if not schema.missing(header):
             return schema
@@ -87,7 +87,8 @@ def detect_schema(header: list[str], source: str) -> SourceSchema:
     raise UnknownLayoutError(
         f"{source}: not a known transactions layout. Closest is {closest.name}, which "
         f"lacks the columns {', '.join(closest.missing(header))}. "
-        f"Columns found: {', '.join(header) or '(none)'}."
+        f"Columns found: {', '.join(header) or '(none)'}. Known layouts: "
+        + "; ".join(f"{s.name} ({', '.join(s.columns[c] for c in REQUIRED)})" for s in SCHEMAS)
     )
 
 

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-
 def find_project_dir() -> Path:
     """`RETAIL_PROJECT_DIR`, else the nearest folder up from here with a dbt_project.yml."""
     if "RETAIL_PROJECT_DIR" in os.environ:

@@ -51,10 +51,10 @@ def test_cancellations_refer_to_an_earlier_purchase_of_the_same_customer(sample)
     cancel = goods[goods.invoice.str.startswith("C")]
     bought = goods[~goods.invoice.str.startswith(("C", "A"))]
     first_buy = bought.groupby(["customer_id", "stock_code"]).invoiced_at.min()
-    keys = list(zip(cancel.customer_id, cancel.stock_code))
+    keys = list(zip(cancel.customer_id, cancel.stock_code, strict=True))
     matched = [k in first_buy.index for k in keys]
     assert all(matched)
-    assert all(first_buy[k] <= t for k, t in zip(keys, cancel.invoiced_at))
+    assert all(first_buy[k] <= t for k, t in zip(keys, cancel.invoiced_at, strict=True))
 
 
 def test_sales_peak_in_october_and_november(sample):
@@ -76,9 +76,13 @@ def test_every_format_round_trips(tmp_path, name):
         assert len(sheets) >= 2 and all(s.startswith("Year ") for s in sheets)
         frame = pd.concat(sheets.values())
     assert len(frame) == 2_000
-    assert frame.quantity.sum() == pa.concat_tables(
-        generate.generate_tables(2_000, seed=3)
-    ).column("quantity").to_pandas().sum()
+    assert (
+        frame.quantity.sum()
+        == pa.concat_tables(generate.generate_tables(2_000, seed=3))
+        .column("quantity")
+        .to_pandas()
+        .sum()
+    )
 
 
 def test_bad_arguments_are_refused(tmp_path):

@@ -82,8 +82,11 @@ def test_an_invoice_is_loaded_once_whichever_file_comes_first(empty_lake, tmp_pa
     line = "{inv},{code},ITEM,{qty},2010-12-01 08:26:00,1.00,17850,United Kingdom"
     files = {
         # the same line twice in one invoice is real (the shop keyed it twice): both stay
-        "a": [line.format(inv=1, code="A", qty=1), line.format(inv=1, code="A", qty=1),
-              line.format(inv=2, code="B", qty=2)],
+        "a": [
+            line.format(inv=1, code="A", qty=1),
+            line.format(inv=1, code="A", qty=1),
+            line.format(inv=2, code="B", qty=2),
+        ],
         "b": [line.format(inv=2, code="B", qty=2), line.format(inv=3, code="C", qty=3)],
     }
     results = []
@@ -122,9 +125,16 @@ def test_uci_ii_parquet_with_pandas_nanoseconds_and_float_ids(empty_lake, tmp_pa
 
 
 def test_every_workbook_sheet_is_read_and_overlapping_sheets_dedupe(empty_lake, tmp_path):
-    line = {"Invoice": "1", "StockCode": "A", "Description": "X", "Quantity": 1,
-            "InvoiceDate": pd.Timestamp("2010-12-01 08:00"), "Price": 1.0,
-            "Customer ID": 12346.0, "Country": "France"}
+    line = {
+        "Invoice": "1",
+        "StockCode": "A",
+        "Description": "X",
+        "Quantity": 1,
+        "InvoiceDate": pd.Timestamp("2010-12-01 08:00"),
+        "Price": 1.0,
+        "Customer ID": 12346.0,
+        "Country": "France",
+    }
     path = tmp_path / "book.xlsx"
     with pd.ExcelWriter(path) as writer:
         pd.DataFrame([line, {**line, "Invoice": "2"}]).to_excel(
@@ -149,21 +159,37 @@ def test_every_format_parses_to_the_same_values(spark, tmp_path):
 
         parsed = ingest.parse(df, detect_schema(header, name).mapping(header))
         return parsed.selectExpr(
-            "count(*)", "count(_reject_reason)", "sum(quantity)", "sum(quantity * unit_price)",
-            "count(distinct customer_id)", "count(description)", "min(invoiced_at)",
-            "max(invoiced_at)", "count(distinct sales_channel)",
+            "count(*)",
+            "count(_reject_reason)",
+            "sum(quantity)",
+            "sum(quantity * unit_price)",
+            "count(distinct customer_id)",
+            "count(description)",
+            "min(invoiced_at)",
+            "max(invoiced_at)",
+            "count(distinct sales_channel)",
         ).first()
 
     names = ["g.csv", "g.csv.gz", "g.parquet", "g.jsonl", "g.jsonl.gz"]
-    results = {n: totals(generate.write(tmp_path / n, 3_000, seed=11, progress=False)) for n in names}
+    results = {
+        n: totals(generate.write(tmp_path / n, 3_000, seed=11, progress=False)) for n in names
+    }
     assert results["g.csv"][0] == 3_000 and results["g.csv"][1] == 0
     assert all(r == results["g.csv"] for r in results.values()), results
 
 
 def test_json_lines_with_a_broken_line_rejects_it(empty_lake, tmp_path):
-    good = {"invoice": "9", "stock_code": "A", "description": "X", "quantity": 2,
-            "invoiced_at": "2011-01-01T10:00:00", "unit_price": 1.5, "customer_id": "1",
-            "country": "Spain", "sales_channel": "marketplace"}
+    good = {
+        "invoice": "9",
+        "stock_code": "A",
+        "description": "X",
+        "quantity": 2,
+        "invoiced_at": "2011-01-01T10:00:00",
+        "unit_price": 1.5,
+        "customer_id": "1",
+        "country": "Spain",
+        "sales_channel": "marketplace",
+    }
     path = tmp_path / "t.jsonl.gz"
     with gzip.open(path, "wt") as f:
         f.write(json.dumps(good) + "\n" + '{"invoice": "10", "stock_code": \n')
@@ -173,7 +199,7 @@ def test_json_lines_with_a_broken_line_rejects_it(empty_lake, tmp_path):
 
 def test_a_file_of_unknown_layout_is_refused_with_the_missing_columns(empty_lake, tmp_path):
     path = write_csv(tmp_path / "other.csv", ["1,2,3"], header="order,sku,amount")
-    with pytest.raises(UnknownLayoutError, match="InvoiceNo|Invoice|invoice"):
+    with pytest.raises(UnknownLayoutError, match=r"lacks the columns invoice, stock_code"):
         ingest.ingest(empty_lake, path)
     assert empty_lake.table(ingest.TRANSACTIONS).count() == 0
 

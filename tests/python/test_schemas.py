@@ -6,12 +6,37 @@ import pytest
 
 from retail_analytics.schemas import UnknownLayoutError, detect_schema
 
-UCI_I = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice",
-         "CustomerID", "Country"]
-UCI_II = ["Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Price",
-          "Customer ID", "Country"]
-OURS = ["invoice", "stock_code", "description", "quantity", "invoiced_at", "unit_price",
-        "customer_id", "country", "sales_channel"]
+UCI_I = [
+    "InvoiceNo",
+    "StockCode",
+    "Description",
+    "Quantity",
+    "InvoiceDate",
+    "UnitPrice",
+    "CustomerID",
+    "Country",
+]
+UCI_II = [
+    "Invoice",
+    "StockCode",
+    "Description",
+    "Quantity",
+    "InvoiceDate",
+    "Price",
+    "Customer ID",
+    "Country",
+]
+OURS = [
+    "invoice",
+    "stock_code",
+    "description",
+    "quantity",
+    "invoiced_at",
+    "unit_price",
+    "customer_id",
+    "country",
+    "sales_channel",
+]
 
 
 @pytest.mark.parametrize(
