@@ -49,11 +49,11 @@ def dbt(args: Sequence[str]) -> None:
     from dbt.cli.main import dbtRunner
 
     get_spark()  # the dbt plugin would build it too; building it here makes the order plain
-    base = ["--project-dir", str(PROJECT_DIR)]
+    # after the whole subcommand (`docs generate`), where dbt accepts them
+    flags = ["--project-dir", str(PROJECT_DIR)]
     if "DBT_PROFILES_DIR" not in os.environ:
-        base += ["--profiles-dir", str(PROJECT_DIR)]
-    command, *rest = args
-    result = dbtRunner().invoke([command, *base, *rest])
+        flags += ["--profiles-dir", str(PROJECT_DIR)]
+    result = dbtRunner().invoke([*args, *flags])
     if not result.success:
         detail = f": {result.exception}" if result.exception else " (see the dbt output above)"
         raise DbtError(f"dbt {' '.join(args)} failed{detail}")
