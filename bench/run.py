@@ -45,21 +45,35 @@ def main() -> None:
     csv = work / "bench.csv.gz"
     for name in ("bench.csv", "bench.csv.gz", "bench.parquet", "bench.jsonl"):
         path = work / name
-        timed(f"generate {name.split('.', 1)[1]}", n,
-              lambda p=path: generate.write(p, n, progress=False), rows)
-    timed(f"generate parquet ({args.big:,} lines)", args.big,
-          lambda: generate.write(work / "big.parquet", args.big, progress=False), rows)
+        timed(
+            f"generate {name.split('.', 1)[1]}",
+            n,
+            lambda p=path: generate.write(p, n, progress=False),
+            rows,
+        )
+    timed(
+        f"generate parquet ({args.big:,} lines)",
+        args.big,
+        lambda: generate.write(work / "big.parquet", args.big, progress=False),
+        rows,
+    )
     timed("spark session start", 0, get_spark, rows)
     timed("ingest csv.gz", n, lambda: pipeline.ingest_paths([csv]), rows)
-    timed("dbt build staging (seed, model, tests)", n,
-          lambda: pipeline.dbt(["build", "--select", "+stg_online_retail__invoice_lines"]), rows)
+    timed(
+        "dbt build staging (seed, model, tests)",
+        n,
+        lambda: pipeline.dbt(["build", "--select", "+stg_online_retail__invoice_lines"]),
+        rows,
+    )
 
-    print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}; data: generated, seed 42\n")
+    print(
+        f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; data: generated, seed 42\n"
+    )
     print("| step | lines | seconds | lines per second |")
     print("|---|---:|---:|---:|")
     for label, lines, seconds in rows:
-        rate = f"{lines / seconds:,.0f}" if lines else "–"
+        rate = f"{lines / seconds:,.0f}" if lines else "-"
         print(f"| {label} | {lines:,} | {seconds:.1f} | {rate} |")
 
 
