@@ -1,0 +1,14 @@
+{#
+    The date customer measures are taken as of: `var('rfm_as_of')` when set, else the day
+    after the last invoice in `invoices` (a relation or CTE with an `invoice_date` column).
+    Returns a one-row, one-column (`as_of_date`) select.
+#}
+{% macro rfm_as_of_date(invoices) -%}
+    select
+        {% if var('rfm_as_of') -%}
+            to_date('{{ var("rfm_as_of") }}') as as_of_date
+        {%- else -%}
+        date_add(max(invoice_date), 1) as as_of_date
+    {%- endif %}
+    from {{ invoices }}
+{%- endmacro %}

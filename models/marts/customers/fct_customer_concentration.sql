@@ -1,0 +1,89 @@
+-- The Pareto view: how much of net revenue the top 5, 25 and 100 customers and the top
+-- 20% of customers bring, of customer revenue and of all revenue (anonymous sales too).
+with
+
+customers as (
+
+    select * from {{ ref('dim_customers') }}
+
+),
+
+lines as (
+
+    select * from {{ ref('int_invoice_lines_valued') }}
+
+),
+
+ranked as (
+
+    select
+        customer_id,
+        net_revenue,
+        row_number() over (order by net_revenue desc, customer_id asc) as customer_rank,
+        count(*) over () as customer_count
+    from customers
+
+),
+
+groups as (
+
+    select
+        group_order,
+        customer_group,
+        rank_limit
+    from
+        values
+        (1, 'top 5 customers', 5),
+        (2, 'top 25 customers', 25),
+        (3, 'top 100 customers', 100),
+        (4, 'top 20% of customers', -1),
+        (5, 'all customers', -2)
+            as groups (group_order, customer_group, rank_limit)
+
+),
+
+grouped as (
+
+    select
+        groups.group_order,
+        groups.customer_group,
+        count(*) as customers,
+        sum(ranked.net_revenue) as net_revenue
+    from groups
+    inner join ranked
+        on
+            ranked.customer_rank <= case
+                when groups.rank_limit = -1 then ceil(0.2 * ranked.customer_count)
+                when groups.rank_limit = -2 then ranked.customer_count
+                else groups.rank_limit
+            end
+    group by 1, 2
+
+),
+
+totals as (
+
+    select
+        sum(net_revenue) as all_net_revenue,
+        sum(case when has_customer then net_revenue else 0 end) as customer_net_revenue
+    from lines
+
+),
+
+final as (
+
+    select
+        grouped.group_order,
+        grouped.customer_group,
+        grouped.customers,
+        grouped.net_revenue,
+        cast(grouped.net_revenue / nullif(totals.customer_net_revenue, 0) as decimal(9, 6))
+            as share_of_customer_net_revenue,
+        cast(grouped.net_revenue / nullif(totals.all_net_revenue, 0) as decimal(9, 6))
+            as share_of_all_net_revenue
+    from grouped
+    cross join totals
+
+)
+
+select * from final

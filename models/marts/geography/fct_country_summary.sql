@@ -1,0 +1,62 @@
+-- One row per country over the whole period, ranked by net revenue, with its region.
+with
+
+lines as (
+
+    select * from {{ ref('int_invoice_lines_valued') }}
+
+),
+
+countries as (
+
+    select * from {{ ref('countries') }}
+
+),
+
+totals as (
+
+    select
+        country,
+        sum(gross_sales) as gross_sales,
+        sum(returns) as returns,
+        sum(net_revenue) as net_revenue,
+        sum(service_charges) as service_charges,
+        count(distinct case when line_type = 'sale' then invoice_id end) as orders,
+        count(distinct case when line_type = 'sale' then customer_id end) as customers,
+        min(invoice_month) as first_month,
+        max(invoice_month) as last_month
+    from lines
+    group by 1
+
+),
+
+final as (
+
+    select
+        totals.country,
+        countries.country_name,
+        countries.iso_alpha2,
+        countries.iso_alpha3,
+        countries.region,
+        countries.continent,
+        totals.gross_sales,
+        totals.returns,
+        totals.net_revenue,
+        totals.service_charges,
+        totals.orders,
+        totals.customers,
+        cast(totals.gross_sales / nullif(totals.orders, 0) as decimal(18, 2))
+            as average_order_value,
+        cast(
+            totals.net_revenue / nullif(sum(totals.net_revenue) over (), 0) as decimal(9, 6)
+        ) as share_of_net_revenue,
+        rank() over (order by totals.net_revenue desc) as net_revenue_rank,
+        totals.first_month,
+        totals.last_month
+    from totals
+    left join countries
+        on totals.country = countries.country
+
+)
+
+select * from final
