@@ -4,11 +4,10 @@
     Returns a one-row, one-column (`as_of_date`) select.
 #}
 {% macro rfm_as_of_date(invoices) -%}
-    select
-        {% if var('rfm_as_of') -%}
-            to_date('{{ var("rfm_as_of") }}') as as_of_date
-        {%- else -%}
-        date_add(max(invoice_date), 1) as as_of_date
-    {%- endif %}
-    from {{ invoices }}
+    {%- if var('rfm_as_of') -%}
+        select to_date('{{ var("rfm_as_of") }}') as as_of_date
+    {%- else -%}
+        select date_add(max(invoice_date), 1) as as_of_date
+        from {{ invoices }}
+    {%- endif -%}
 {%- endmacro %}

@@ -10,8 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+
+def _register_product_udfs(spark) -> list[str]:
+    """`spark_udfs.register`, imported on first use so `import python_udfs` stays light."""
+    from python_udfs import spark_udfs
+
+    return spark_udfs.register(spark)
+
+
 # Each entry registers some functions on a SparkSession and returns their SQL names.
-REGISTRARS: list[Callable[[object], list[str]]] = []
+REGISTRARS: list[Callable[[object], list[str]]] = [_register_product_udfs]
 
 
 def register_all(spark) -> list[str]:

@@ -124,6 +124,13 @@ def get_spark(settings: SparkSettings | None = None) -> SparkSession:
         builder = builder.config(key, value)
     spark = builder.enableHiveSupport().getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
+    # PySpark logs every failed query as JSON with the whole Java stack; the error itself
+    # still reaches the caller (dbt shows its message), so the log only buries it.
+    # (Created through PySparkLogger: PySpark calls it with keyword arguments of its own.)
+    from pyspark.logger import PySparkLogger
+
+    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+        PySparkLogger.getLogger(name).setLevel(logging.CRITICAL)
     check_metastore(spark, settings)
     register_udfs(spark)
     return spark

@@ -9,7 +9,8 @@ customers as (
 
 ),
 
-invoices as (
+-- read by rfm_as_of_date() unless var('rfm_as_of') fixes the date
+invoices as (  -- noqa: ST03
 
     select * from {{ ref('int_invoices_aggregated') }}
 

@@ -48,18 +48,22 @@ new_customers as (
 
 ),
 
+first_months as (
+
+    select
+        country,
+        min(revenue_month) as first_month
+    from monthly
+    group by 1
+
+),
+
 grid as (
 
     select
         first_months.country,
         months.calendar_month as revenue_month
-    from (
-        select
-            country,
-            min(revenue_month) as first_month
-        from monthly
-        group by 1
-    ) as first_months
+    from first_months
     inner join months
         on first_months.first_month <= months.calendar_month
 

@@ -23,12 +23,29 @@ months as (
 ),
 
 -- the last month the data covers to its final day (the UCI data stops on 9 December)
+data_end as (
+
+    select max(sales_date) as last_date
+    from daily
+
+),
+
 last_complete as (
 
     select max(months.calendar_month) as last_month
     from months
-    cross join (select max(sales_date) as last_date from daily) as data_end
+    cross join data_end
     where months.month_end <= data_end.last_date
+
+),
+
+daily_in_window as (
+
+    select
+        daily.*,
+        last_complete.last_month
+    from daily
+    cross join last_complete
 
 ),
 
@@ -61,8 +78,8 @@ totals as (
         sum(
             case
                 when
-                    sales_month between add_months(last_complete.last_month, {{ 1 - n }})
-                    and last_complete.last_month
+                    sales_month between add_months(last_month, {{ 1 - n }})
+                    and last_month
                     then net_revenue
                 else 0
             end
@@ -70,14 +87,13 @@ totals as (
         sum(
             case
                 when
-                    sales_month between add_months(last_complete.last_month, {{ 1 - 2 * n }})
-                    and add_months(last_complete.last_month, {{ -n }})
+                    sales_month between add_months(last_month, {{ 1 - 2 * n }})
+                    and add_months(last_month, {{ -n }})
                     then net_revenue
                 else 0
             end
         ) as net_revenue_previous
-    from daily
-    cross join last_complete
+    from daily_in_window
     group by 1
 
 ),
