@@ -62,7 +62,15 @@ def main() -> None:
     timed(
         "dbt build staging (seed, model, tests)",
         n,
-        lambda: pipeline.dbt(["build", "--select", "+stg_online_retail__invoice_lines"]),
+        lambda: pipeline.dbt(
+            [
+                "build",
+                "--select",
+                "+stg_online_retail__invoice_lines",
+                "--indirect-selection",
+                "cautious",
+            ]
+        ),
         rows,
     )
 
