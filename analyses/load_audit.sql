@@ -10,7 +10,7 @@ load_log as (
 
 rejects as (
 
-    select * from {{ source('online_retail', 'transaction_rejects') }}
+    select * from {{ source('online_retail', 'rejects') }}
 
 ),
 
@@ -28,6 +28,7 @@ rejects_by_reason as (
 final as (
 
     select
+        load_log.dataset,
         load_log.source_file,
         load_log.source_layout,
         load_log.finished_at,

@@ -1,8 +1,9 @@
-"""Ingest transaction files into the raw lake: parse, validate, reject, deduplicate, append.
+"""Ingest files into the raw lake: parse, validate, reject, deduplicate, append.
 
-Every line read ends in exactly one place: the raw table (loaded), the rejects table (with a
-reason and its raw text), or nowhere because its invoice is already in the lake from another
-file (a skipped duplicate). So for every file, read = loaded + rejected + duplicates.
+Every line read ends in exactly one place: its dataset's raw table (loaded), the rejects
+table (with a reason and its raw text), or nowhere because its unit (an invoice, a
+location's snapshot or receipts of a day) is already in the lake from another file (a
+skipped duplicate). So for every file, read = loaded + rejected + duplicates.
 """
 
 from __future__ import annotations
@@ -23,14 +24,27 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from retail_analytics.errors import RetailError
-from retail_analytics.schemas import CANONICAL, detect_schema
+from retail_analytics.schemas import DATASETS, Dataset, detect_schema
+from retail_analytics.schemas import TRANSACTIONS as TRANSACTION_DATASET
 
 log = logging.getLogger(__name__)
 
 RAW_DB = "raw"
-TRANSACTIONS = f"{RAW_DB}.transactions"
-REJECTS = f"{RAW_DB}.transaction_rejects"
+TRANSACTIONS = TRANSACTION_DATASET.table
+REJECTS = f"{RAW_DB}.rejects"
 LOAD_LOG = f"{RAW_DB}.load_log"
+SQL_TYPES = {
+    "text": "string",
+    "free_text": "string",
+    "int": "int",
+    "decimal": "decimal(18, 3)",
+    "timestamp": "timestamp",
+    "date": "date",
+}
+META_COLUMNS = (
+    "_source_file string, _source_format string, _source_row bigint, _load_id string, "
+    "_loaded_at timestamp"
+)
 
 FORMATS = {  # file name ending -> format
     ".csv": "csv",
@@ -47,25 +61,31 @@ FORMATS = {  # file name ending -> format
 DATE_FORMATS = ("M/d/yyyy H:mm", "M/d/yyyy H:mm:ss")
 CORRUPT = "_corrupt_record"
 
+
+def dataset_ddl(dataset: Dataset) -> str:
+    """CREATE TABLE for a dataset's raw table: its columns, lineage, partition column."""
+    columns = ", ".join(f"{c.name} {SQL_TYPES[c.kind]}" for c in dataset.columns)
+    partition = ""
+    if dataset.partition:
+        columns += f", {dataset.partition[0]} date"
+        partition = f" partitioned by ({dataset.partition[0]})"
+    return (
+        f"create table if not exists {dataset.table} ({columns}, {META_COLUMNS}) "
+        f"using parquet{partition} comment '{dataset.description}'"
+    )
+
+
 DDL = (
-    f"create database if not exists {RAW_DB} "
-    "comment 'Raw lake: transaction files as loaded by retail ingest'",
-    f"""create table if not exists {TRANSACTIONS} (
-        invoice string, stock_code string, description string, quantity int,
-        invoiced_at timestamp, unit_price decimal(18, 3), customer_id string, country string,
-        sales_channel string, _source_file string, _source_format string,
-        _source_row bigint, _load_id string, _loaded_at timestamp, invoice_month date
-    ) using parquet partitioned by (invoice_month)
-    comment 'Transaction lines as read from the source files, one row per line loaded'""",
+    f"create database if not exists {RAW_DB} comment 'Raw lake: files as loaded by retail ingest'",
+    *(dataset_ddl(d) for d in DATASETS),
     f"""create table if not exists {REJECTS} (
-        reason string, raw_record string, _source_file string, _source_format string,
-        _source_row bigint, _load_id string, _loaded_at timestamp
+        dataset string, reason string, raw_record string, {META_COLUMNS}
     ) using parquet comment 'Lines that could not be parsed, with the reason and raw text'""",
     f"""create table if not exists {LOAD_LOG} (
-        load_id string, source_file string, file_sha256 string, file_bytes bigint,
-        source_format string, source_layout string, rows_read bigint, rows_loaded bigint,
-        rows_rejected bigint, rows_duplicate bigint, started_at timestamp,
-        finished_at timestamp, status string
+        load_id string, dataset string, source_file string, file_sha256 string,
+        file_bytes bigint, source_format string, source_layout string, rows_read bigint,
+        rows_loaded bigint, rows_rejected bigint, rows_duplicate bigint,
+        started_at timestamp, finished_at timestamp, status string
     ) using parquet comment 'One row per file ingest: what was read, loaded and rejected'""",
 )
 
@@ -76,6 +96,7 @@ class LoadResult:
 
     source_file: str
     source_format: str
+    dataset: str = "transactions"
     rows_read: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
@@ -261,39 +282,43 @@ def _timestamp(c: Column, dtype: T.DataType) -> Column:
     )
 
 
-def parse(df: DataFrame, mapping: dict[str, str]) -> DataFrame:
-    """Canonical, typed columns plus `_reject_reason` (null for a good line) and `_raw_record`."""
+def _typed(c: Column, dtype: T.DataType, kind: str) -> Column:
+    """A source column parsed to a dataset column's kind; null where it does not parse."""
+    if kind == "text":
+        return F.trim(_as_text(c, dtype))
+    if kind == "free_text":
+        return _as_text(c, dtype)
+    if kind == "int":
+        number = _decimal(c, 20, 3)
+        return F.when(number == F.floor(number), number.try_cast("int"))
+    if kind == "decimal":
+        return _decimal(c, 18, 3)
+    if kind == "timestamp":
+        return _timestamp(c, dtype)
+    return F.to_date(_timestamp(c, dtype))
+
+
+def parse(
+    df: DataFrame, mapping: dict[str, str], dataset: Dataset = TRANSACTION_DATASET
+) -> DataFrame:
+    """The dataset's typed columns, `_reject_reason` (null for a good line), `_raw_record`."""
     dtypes = {f.name: f.dataType for f in df.schema.fields}
-    source = {canon: F.col(f"`{name}`") for canon, name in mapping.items()}
-
-    def text(canon: str) -> Column:
-        if canon not in source:
-            return F.lit(None).cast("string")
-        return _as_text(source[canon], dtypes[mapping[canon]])
-
-    qty_number = _decimal(source["quantity"], 20, 3)
-    columns = {
-        "invoice": F.trim(text("invoice")),
-        "stock_code": F.trim(text("stock_code")),
-        "description": text("description"),
-        "quantity": F.when(qty_number == F.floor(qty_number), qty_number.try_cast("int")),
-        "invoiced_at": _timestamp(source["invoiced_at"], dtypes[mapping["invoiced_at"]]),
-        "unit_price": _decimal(source["unit_price"], 18, 3),
-        "customer_id": F.trim(text("customer_id")),
-        "country": F.trim(text("country")),
-        "sales_channel": F.trim(text("sales_channel")),
-    }
+    columns = {}
+    for column in dataset.columns:
+        if column.name in mapping:
+            source = mapping[column.name]
+            typed = _typed(F.col(f"`{source}`"), dtypes[source], column.kind)
+        else:
+            typed = F.lit(None).cast(SQL_TYPES[column.kind])
+        columns[column.name] = typed
     originals = [name for name in df.columns if name not in (CORRUPT, "_source_row")]
     corrupt = F.col(CORRUPT) if CORRUPT in df.columns else F.lit(None).cast("string")
-    blank = lambda c: c.isNull() | (c == "")  # noqa: E731
-    reason = (
-        F.when(corrupt.isNotNull(), "malformed line (wrong number of fields or bad quoting)")
-        .when(blank(columns["invoice"]), "missing invoice")
-        .when(blank(columns["stock_code"]), "missing stock code")
-        .when(columns["invoiced_at"].isNull(), "invoice date missing or not a date")
-        .when(columns["quantity"].isNull(), "quantity missing or not a whole number")
-        .when(columns["unit_price"].isNull(), "price missing or not a number")
-    )
+    reason = F.when(corrupt.isNotNull(), "malformed line (wrong number of fields or bad quoting)")
+    for column in dataset.columns:
+        if column.required:
+            value = columns[column.name]
+            bad = value.isNull() | (value == "") if column.kind == "text" else value.isNull()
+            reason = reason.when(bad, column.reject_reason)
     raw_record = F.coalesce(
         corrupt,
         F.to_json(F.struct(*[F.col(f"`{n}`").cast("string").alias(n) for n in originals])),
@@ -322,13 +347,15 @@ def _already_loaded(spark: SparkSession, sha256: str) -> str | None:
 
 def _load_part(
     spark: SparkSession, name: str, df: DataFrame, fmt: str, load_id: str, loaded_at: datetime
-) -> tuple[str, dict[str, int]]:
+) -> tuple[str, Dataset, dict[str, int]]:
     """Parse one part, append its good new lines and its rejects; return layout and counts."""
     header = [c for c in df.columns if c not in (CORRUPT, "_source_row")]
     layout = detect_schema(header, name)
-    parsed = parse(df, layout.mapping(header))
+    dataset = layout.dataset
+    parsed = parse(df, layout.mapping(header), dataset)
 
-    seen = spark.table(TRANSACTIONS).select("invoice").distinct().withColumn("_seen", F.lit(True))
+    unit = list(dataset.unit)
+    seen = spark.table(dataset.table).select(*unit).distinct().withColumn("_seen", F.lit(True))
     status = (
         F.when(F.col("_reject_reason").isNotNull(), "rejected")
         .when(F.col("_seen"), "duplicate")
@@ -341,19 +368,23 @@ def _load_part(
         F.lit(load_id).alias("_load_id"),
         F.lit(loaded_at).cast("timestamp").alias("_loaded_at"),
     ]
-    classified = parsed.join(seen, "invoice", "left").withColumn("_status", status).persist()
+    partition = (
+        [F.expr(dataset.partition[1]).alias(dataset.partition[0])] if dataset.partition else []
+    )
+    classified = parsed.join(seen, unit, "left").withColumn("_status", status).persist()
     try:
         counts = {r["_status"]: r["count"] for r in classified.groupBy("_status").count().collect()}
         if counts.get("loaded"):
             (
                 classified.where("_status = 'loaded'")
-                .select(*CANONICAL, *meta, F.trunc("invoiced_at", "month").alias("invoice_month"))
-                .write.insertInto(TRANSACTIONS)
+                .select(*dataset.column_names, *meta, *partition)
+                .write.insertInto(dataset.table)
             )
         if counts.get("rejected"):
             (
                 classified.where("_status = 'rejected'")
                 .select(
+                    F.lit(dataset.name).alias("dataset"),
                     F.col("_reject_reason").alias("reason"),
                     F.col("_raw_record").alias("raw_record"),
                     *meta,
@@ -362,7 +393,7 @@ def _load_part(
             )
     finally:
         classified.unpersist()
-    return layout.name, counts
+    return layout.name, dataset, counts
 
 
 def ingest_file(spark: SparkSession, path: Path) -> LoadResult:
@@ -377,35 +408,27 @@ def ingest_file(spark: SparkSession, path: Path) -> LoadResult:
 
     load_id, started = str(uuid.uuid4()), datetime.now(timezone.utc).replace(tzinfo=None)
     totals = {"loaded": 0, "rejected": 0, "duplicate": 0}
-    layouts = []
+    layouts, datasets = set(), set()
     for name, df in read_parts(spark, path, fmt):
-        layout, counts = _load_part(spark, name, df, fmt, load_id, started)
-        layouts.append(layout)
+        layout, dataset, counts = _load_part(spark, name, df, fmt, load_id, started)
+        layouts.add(layout)
+        datasets.add(dataset.name)
         for key in totals:
             totals[key] += counts.get(key, 0)
     result = LoadResult(
         path.name,
         fmt,
+        dataset=",".join(sorted(datasets)),
         rows_read=sum(totals.values()),
         rows_loaded=totals["loaded"],
         rows_rejected=totals["rejected"],
         rows_duplicate=totals["duplicate"],
     )
     log_row = (
-        load_id,
-        path.name,
-        sha256,
-        path.stat().st_size,
-        fmt,
-        ",".join(sorted(set(layouts))),
-        result.rows_read,
-        result.rows_loaded,
-        result.rows_rejected,
-        result.rows_duplicate,
-        started,
-        datetime.now(timezone.utc).replace(tzinfo=None),
-        "loaded",
-    )
+        load_id, result.dataset, path.name, sha256, path.stat().st_size, fmt,
+        ",".join(sorted(layouts)), result.rows_read, result.rows_loaded, result.rows_rejected,
+        result.rows_duplicate, started, datetime.now(timezone.utc).replace(tzinfo=None), "loaded",
+    )  # fmt: skip
     spark.createDataFrame([log_row], spark.table(LOAD_LOG).schema).write.insertInto(LOAD_LOG)
     return result
 

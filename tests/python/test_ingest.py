@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -220,3 +221,44 @@ def test_missing_path_and_non_data_file_are_clear_errors(spark, tmp_path):
     (tmp_path / "x.txt").write_text("x")
     with pytest.raises(ingest.IngestError, match="not a data file"):
         ingest.discover(tmp_path / "x.txt")
+
+
+def test_inventory_feeds_load_with_their_own_rejects_and_units(empty_lake, tmp_path):
+    header = "snapshot_date,location_id,stock_code,on_hand_qty,unit_cost"
+    first = write_csv(
+        tmp_path / "snap1.csv",
+        ["2011-12-05,LDN-01,85123A,40,1.20", "2011-12-05,LDN-01,22423,3,",
+         "2011-12-05,UK-DC,85123A,x,1.20", "bad date,UK-DC,85123A,5,1.20"],
+        header=header,
+    )  # fmt: skip
+    # the same day's snapshot of LDN-01 again (skipped whole), and a new location
+    second = write_csv(
+        tmp_path / "snap2.csv",
+        ["2011-12-05,LDN-01,85123A,41,1.20", "2011-12-05,MAN-01,85123A,7,1.20"],
+        header=header,
+    )
+    [a], _ = ingest.ingest(empty_lake, first)
+    [b], _ = ingest.ingest(empty_lake, second)
+    assert (a.dataset, a.rows_read, a.rows_loaded, a.rows_rejected) == (
+        "inventory_snapshots", 4, 2, 2,
+    )  # fmt: skip
+    assert (b.rows_loaded, b.rows_duplicate) == (1, 1)
+    reasons = {(r.dataset, r.reason) for r in empty_lake.table(ingest.REJECTS).collect()}
+    assert reasons == {
+        ("inventory_snapshots", "on-hand quantity missing or not a whole number"),
+        ("inventory_snapshots", "snapshot date missing or not a date"),
+    }
+    rows = empty_lake.table("raw.inventory_snapshots").orderBy("location_id", "stock_code")
+    assert [(r.location_id, r.stock_code, r.on_hand_qty, r.unit_cost) for r in rows.collect()] == [
+        ("LDN-01", "22423", 3, None),
+        ("LDN-01", "85123A", 40, Decimal("1.200")),
+        ("MAN-01", "85123A", 7, Decimal("1.200")),
+    ]
+
+    receipts = write_csv(
+        tmp_path / "rec.csv",
+        ["2011-12-01,UK-DC,85123A,120", "2011-12-01,UK-DC,22423,-"],
+        header="received_date,location_id,stock_code,qty",
+    )
+    [r], _ = ingest.ingest(empty_lake, receipts)
+    assert (r.dataset, r.rows_loaded, r.rows_rejected) == ("stock_receipts", 1, 1)
