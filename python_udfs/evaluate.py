@@ -13,7 +13,6 @@ import itertools
 import sys
 from dataclasses import dataclass, replace
 
-import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
 from sklearn.model_selection import StratifiedKFold
@@ -65,7 +64,7 @@ def confusion_table(evaluation: Evaluation) -> str:
     short = [f"{i + 1:>3}" for i in range(len(labels))]
     width = max(len(label) for label in labels) + 5
     lines = [" " * width + " ".join(short) + "   (columns: predicted; rows: true)"]
-    for i, (label, row) in enumerate(zip(labels, matrix)):
+    for i, (label, row) in enumerate(zip(labels, matrix, strict=True)):
         cells = " ".join(f"{v:>3}" if v else "  ." for v in row)
         lines.append(f"{i + 1:>3}. {label:<{width - 5}}" + cells)
     return "\n".join(lines)
@@ -74,8 +73,8 @@ def confusion_table(evaluation: Evaluation) -> str:
 def cross_validate(
     train: pd.DataFrame,
     cs: tuple[float, ...] = (2.0, 5.0, 10.0, 20.0, 50.0),
-    rule_weights: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0, 2.0),
-    thresholds: tuple[float, ...] = (0.0, 0.2, 0.3, 0.4, 0.5),
+    rule_weights: tuple[float, ...] = (0.0, 1.0, 2.0, 3.0, 4.0),
+    thresholds: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3),
     folds: int = 5,
 ) -> pd.DataFrame:
     """Mean 5-fold accuracy and macro-F1 on `train` for each (C, rule weight, threshold)."""
@@ -129,7 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     print(confusion_table(result))
     if args.errors:
         print("\nmisclassified (true -> predicted):")
-        for text, truth, guess in zip(result.descriptions, result.truth, result.predicted):
+        for text, truth, guess in zip(
+            result.descriptions, result.truth, result.predicted, strict=True
+        ):
             if truth != guess:
                 print(f"  {text!r}: {truth} -> {guess}")
     return 0
