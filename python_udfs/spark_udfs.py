@@ -73,6 +73,14 @@ UDFS = {
 
 def register(spark) -> list[str]:
     """Register the product UDFs on `spark` under their SQL names; return the names."""
+    from pyspark.sql.functions import udf as scalar_udf
+
+    from python_udfs.classify import CLASSIFIER_VERSION
+
     for name, udf in UDFS.items():
         spark.udf.register(name, udf)
-    return list(UDFS)
+    # which classifier labelled a row, so a table records it beside the category
+    spark.udf.register(
+        "product_classifier_version", scalar_udf(lambda: CLASSIFIER_VERSION, "string")
+    )
+    return [*UDFS, "product_classifier_version"]

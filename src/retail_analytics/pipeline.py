@@ -13,6 +13,13 @@ from retail_analytics.spark import PROJECT_DIR, get_spark
 log = logging.getLogger(__name__)
 
 MODEL_SCHEMAS = ("staging", "intermediate", "marts")
+# everything downstream of the stock feeds
+INVENTORY_SOURCES = "source:online_retail.inventory_snapshots+ source:online_retail.stock_receipts+"
+
+
+def data_dir() -> Path:
+    """Where generated demo data and simulated stock files go: `RETAIL_DATA_DIR` or ./data."""
+    return Path(os.environ.get("RETAIL_DATA_DIR", PROJECT_DIR / "data"))
 
 
 class DbtError(RetailError):
@@ -63,18 +70,44 @@ def demo_data(lines: int, seed: int) -> Path:
     """The demo data file for (lines, seed), generated the first time it is asked for."""
     from retail_analytics import generate
 
-    path = PROJECT_DIR / "data" / "demo" / f"transactions_{lines}_seed{seed}.csv.gz"
+    path = data_dir() / "demo" / f"transactions_{lines}_seed{seed}.csv.gz"
     if not path.exists():
         print(f"no data given: generating {lines:,} demo lines into {path}")
         generate.write(path, lines, seed)
     return path
 
 
+def has_inventory() -> bool:
+    """Whether the lake holds any stock snapshots (loaded or simulated)."""
+    from retail_analytics import ingest
+
+    spark = get_spark()
+    ingest.ensure_tables(spark)
+    return spark.table("raw.inventory_snapshots").limit(1).count() > 0
+
+
+def simulate_inventory(seed: int = 42) -> None:
+    """Simulate stock from the sales built so far (see `inventory`) and load it as a feed."""
+    from retail_analytics import inventory
+
+    print("simulating stock positions and receipts from the sales (no stock data loaded)")
+    files = inventory.simulate(get_spark(), data_dir() / "simulated", seed=seed)
+    if files:
+        ingest_paths(files)
+
+
 def run(data: Path | None, demo_lines: int, seed: int) -> None:
-    """Ingest `data` (or demo data), build and test every model, write the docs, summarise."""
+    """Ingest `data` (or demo data), build and test every model, write the docs, summarise.
+
+    Without stock data, the first build makes the sales models; stock is then simulated from
+    them and the models that read it are built again.
+    """
     source = data if data is not None else demo_data(demo_lines, seed)
     ingest_paths([source])
     dbt(["build"])
+    if not has_inventory():
+        simulate_inventory(seed)
+        dbt(["build", "--select", INVENTORY_SOURCES])
     dbt(["docs", "generate"])
     print_summary()
 

@@ -6,6 +6,7 @@
     ('fct_country_summary', 'all_lines', 'net_revenue', 'true'),
     ('fct_product_revenue_monthly', 'all_lines', 'net_revenue', 'true'),
     ('fct_product_performance', 'all_lines', 'net_revenue', 'true'),
+    ('fct_category_revenue_monthly', 'all_lines', 'net_revenue', 'true'),
     ('dim_customers', 'customer_lines', 'net_revenue', 'true'),
     ('fct_customer_concentration', 'customer_lines', 'net_revenue',
         "customer_group = 'all customers'"),

@@ -28,6 +28,7 @@ def spark(lake_dir):
         RETAIL_SHUFFLE_PARTITIONS="4",
         DBT_TARGET_PATH=str(lake_dir / "target"),
         DBT_LOG_PATH=str(lake_dir / "logs"),
+        RETAIL_DATA_DIR=str(lake_dir / "data"),
     )
     from retail_analytics.spark import get_spark
 

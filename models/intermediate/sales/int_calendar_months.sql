@@ -19,12 +19,13 @@ bounds as (
 final as (
 
     select
-        calendar_month,
-        last_day(calendar_month) as month_end,
-        year(calendar_month) as calendar_year,
-        month(calendar_month) as month_of_year
+        months.calendar_month,
+        last_day(months.calendar_month) as month_end,
+        year(months.calendar_month) as calendar_year,
+        month(months.calendar_month) as month_of_year
     from bounds
-        lateral view explode(sequence(first_month, last_month, interval 1 month)) as calendar_month
+        lateral view explode(sequence(bounds.first_month, bounds.last_month, interval 1 month))
+        months as calendar_month
 
 )
 

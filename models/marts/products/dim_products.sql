@@ -1,10 +1,22 @@
 -- One row per goods stock code (service codes left out): its canonical description,
--- how many descriptions it went by, its prices and when it sold.
+-- how many descriptions it went by, its category and attributes, prices and when it sold.
 with
 
 lines as (
 
     select * from {{ ref('int_invoice_lines_valued') }}
+
+),
+
+descriptions as (
+
+    select * from {{ ref('int_product_descriptions') }}
+
+),
+
+classified as (
+
+    select * from {{ ref('int_products_classified') }}
 
 ),
 
@@ -15,26 +27,10 @@ goods_lines as (
 
 ),
 
-descriptions_ranked as (
-
-    select
-        stock_code,
-        description,
-        row_number() over (
-            partition by stock_code
-            order by count(*) desc, max(invoiced_at) desc, description asc
-        ) as description_rank
-    from goods_lines
-    where description is not null
-    group by 1, 2
-
-),
-
 totals as (
 
     select
         stock_code,
-        count(distinct description) as description_variants,
         min(case when line_type = 'sale' then unit_price end) as min_unit_price,
         max(case when line_type = 'sale' then unit_price end) as max_unit_price,
         percentile_approx(case when line_type = 'sale' then unit_price end, 0.5)
@@ -52,8 +48,14 @@ final as (
 
     select
         totals.stock_code,
-        descriptions_ranked.description,
-        totals.description_variants,
+        descriptions.description,
+        descriptions.description_variants,
+        coalesce(classified.category, 'Other') as category,
+        classified.category_confidence,
+        classified.pack_size,
+        classified.colour,
+        classified.theme,
+        classified.classifier_version,
         totals.min_unit_price,
         totals.max_unit_price,
         totals.median_unit_price,
@@ -61,10 +63,10 @@ final as (
         totals.first_sold_at,
         totals.last_sold_at
     from totals
-    left join descriptions_ranked
-        on
-            totals.stock_code = descriptions_ranked.stock_code
-            and descriptions_ranked.description_rank = 1
+    left join descriptions
+        on totals.stock_code = descriptions.stock_code
+    left join classified
+        on totals.stock_code = classified.stock_code
 
 )
 
