@@ -43,10 +43,49 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_simulate_inventory(args: argparse.Namespace) -> int:
+    from retail_analytics import pipeline
+
+    pipeline.simulate_inventory(seed=args.seed)
+    return 0
+
+
 def _cmd_summary(args: argparse.Namespace) -> int:
     from retail_analytics import pipeline
 
     pipeline.print_summary()
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from retail_analytics import serve
+
+    if not serve.is_loopback(args.host) and args.allow_remote:
+        print(serve.NO_AUTH_WARNING.format(host=args.host, port=args.port), file=sys.stderr)
+
+    def ready(info: serve.ServerInfo) -> None:
+        print(f"Thrift Server (HiveServer2) ready: {info.jdbc_url}", flush=True)
+        if serve.DEFAULT_SCHEMA not in info.schemas:
+            print(
+                f"  no `{serve.DEFAULT_SCHEMA}` schema yet: build it through the server with "
+                "`dbt build --target thrift`"
+            )
+        print(f"  schemas: {', '.join(info.schemas)}")
+        print(f"  Python UDFs: {', '.join(info.udfs) or 'none'}")
+        print("  stop with Ctrl-C (or SIGTERM)", flush=True)
+
+    serve.serve(args.host, args.port, allow_remote=args.allow_remote, on_ready=ready)
+    print("Thrift Server stopped")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from retail_analytics import report
+
+    result = report.write(args.output)
+    print(f"wrote {result.path} ({len(result.sections)} sections)")
+    for reason in result.missing:
+        print(f"  placeholder: {reason}")
     return 0
 
 
@@ -72,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_generate)
 
-    p = sub.add_parser("ingest", help="load transaction files into the raw lake")
+    p = sub.add_parser("ingest", help="load transaction and inventory files into the raw lake")
     p.add_argument("paths", nargs="+", type=Path, help="files or folders (searched recursively)")
     p.set_defaults(func=_cmd_ingest)
 
@@ -88,8 +127,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=42, help="seed of the demo data")
     p.set_defaults(func=_cmd_run)
 
+    p = sub.add_parser(
+        "simulate-inventory",
+        help="simulate stock positions and receipts from the sales in the lake, and load them",
+    )
+    p.add_argument("--seed", type=int, default=42, help="random seed of the simulation")
+    p.set_defaults(func=_cmd_simulate_inventory)
+
     p = sub.add_parser("summary", help="row counts of the built models and where the docs are")
     p.set_defaults(func=_cmd_summary)
+
+    p = sub.add_parser(
+        "serve", help="run a Spark Thrift Server (JDBC/ODBC, HiveServer2) for BI tools and dbt"
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=10000, help="port to listen on (default 10000)")
+    p.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a non-loopback --host (the server has no authentication)",
+    )
+    p.set_defaults(func=_cmd_serve)
+
+    p = sub.add_parser("report", help="write a self-contained HTML report of the marts")
+    p.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        default=None,
+        help="HTML file to write (default: report.html in dbt's target folder, target/)",
+    )
+    p.set_defaults(func=_cmd_report)
     return parser
 
 

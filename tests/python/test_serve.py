@@ -1,0 +1,255 @@
+"""`retail serve`: a Thrift Server in its own process that PyHive and `dbt --target thrift` use."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO
+
+BIN = Path(sys.executable).parent
+LINES = 3000
+START_TIMEOUT = 180  # seconds for the JVM, the metastore and the server to come up
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(args: list, env: dict[str, str], timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(a) for a in args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def lake_env(folder: Path) -> dict[str, str]:
+    """Environment for processes on a warehouse and metastore of their own, on loopback only."""
+    env = dict(os.environ)
+    env.update(
+        RETAIL_WAREHOUSE_DIR=str(folder / "spark-warehouse"),
+        RETAIL_METASTORE_DIR=str(folder / "metastore_db"),
+        DBT_TARGET_PATH=str(folder / "target"),
+        DBT_LOG_PATH=str(folder / "logs"),
+        RETAIL_SPARK_UI="false",
+        RETAIL_DRIVER_MEMORY="1g",
+        RETAIL_SHUFFLE_PARTITIONS="2",
+        SPARK_LOCAL_IP="127.0.0.1",
+    )
+    return env
+
+
+def connect(port: int, database: str = "default"):
+    from pyhive import hive
+
+    return hive.connect(host="127.0.0.1", port=port, username="pytest", database=database)
+
+
+def query(port: int, sql: str) -> list[tuple]:
+    conn = connect(port)
+    try:
+        cursor = conn.cursor()
+        cursor.execute(sql)
+        return cursor.fetchall()
+    finally:
+        conn.close()
+
+
+class Server:
+    """A `retail serve` process; its output goes to files so a full pipe never blocks it."""
+
+    def __init__(self, env: dict[str, str], folder: Path) -> None:
+        self.port = free_port()
+        self.out = folder / "serve.out"
+        self.err = folder / "serve.err"
+        with self.out.open("w") as out, self.err.open("w") as err:
+            self.proc = subprocess.Popen(
+                [str(BIN / "retail"), "serve", "--port", str(self.port)],
+                cwd=REPO,
+                env=env,
+                stdout=out,
+                stderr=err,
+            )
+
+    def output(self) -> str:
+        return f"stdout:\n{self.out.read_text()}\nstderr (end):\n{self.err.read_text()[-3000:]}"
+
+    def wait_ready(self, timeout: float) -> None:
+        """Return once a PyHive client gets an answer; fail if the process dies or time runs out."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                pytest.fail(f"retail serve exited with {self.proc.returncode}\n{self.output()}")
+            try:
+                query(self.port, "select 1")
+                return
+            except Exception:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"retail serve not ready after {timeout}s\n{self.output()}")
+                time.sleep(1)
+
+    def terminate(self, sig: int = signal.SIGTERM, timeout: float = 60) -> int | None:
+        """Send `sig`, return the exit status; killed (and None returned) if it lingers."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(30)
+            return None
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`retail serve` on a free port over a lake with LINES generated lines in raw."""
+    folder = tmp_path_factory.mktemp("served_lake")
+    env = lake_env(folder)
+    data = folder / "t.parquet"
+    gen = run([BIN / "retail", "generate", "--lines", LINES, "-o", data, "-q"], env)
+    assert gen.returncode == 0, gen.stderr
+    load = run([BIN / "retail", "ingest", data], env)  # before the server: Derby admits one JVM
+    assert load.returncode == 0, load.stderr
+
+    served = Server(env, folder)
+    served.env = env
+    try:
+        served.wait_ready(START_TIMEOUT)
+        yield served
+    finally:
+        served.terminate()
+
+
+def test_clients_list_and_query_the_lake(server):
+    schemas = {row[0] for row in query(server.port, "show databases")}
+    assert {"default", "raw"} <= schemas
+    tables = {row[1] for row in query(server.port, "show tables in raw")}
+    assert "transactions" in tables
+    assert query(server.port, "select count(*) from raw.transactions") == [(LINES,)]
+    out = server.out.read_text()
+    assert f"ready: jdbc:hive2://127.0.0.1:{server.port}/marts" in out
+
+
+def test_clients_share_one_session_and_its_functions(server):
+    # a function registered by one client is callable by another: one session for all,
+    # which is what makes the UDFs registered at start callable over the wire
+    first, second = connect(server.port), connect(server.port)
+    try:
+        first.cursor().execute(
+            "create temporary function shout as "
+            "'org.apache.hadoop.hive.ql.udf.generic.GenericUDFUpper'"
+        )
+        cursor = second.cursor()
+        cursor.execute("select shout('jumbo bag')")
+        assert cursor.fetchall() == [("JUMBO BAG",)]
+    finally:
+        first.close()
+        second.close()
+
+
+def test_the_project_udfs_are_callable_over_the_wire(server):
+    names = {row[0] for row in query(server.port, "show user functions")} - {"shout"}
+    # names may be qualified (spark_catalog.default.x) or plain
+    names = {name.rsplit(".", 1)[-1] for name in names}
+    if not names:
+        pytest.skip("python_udfs.register_all registers no functions yet: nothing to call")
+    assert f"Python UDFs: {', '.join(sorted(names))}" in server.out.read_text()
+    name = "product_category" if "product_category" in names else sorted(names)[0]
+    rows = query(
+        server.port,
+        f"select description, {name}(description) from raw.transactions "
+        "where description is not null limit 5",
+    )
+    assert len(rows) == 5
+    if name == "product_category":
+        assert all(isinstance(category, str) and category for _, category in rows), rows
+
+
+def test_dbt_builds_through_the_server(server):
+    env = dict(server.env, SPARK_THRIFT_HOST="127.0.0.1", SPARK_THRIFT_PORT=str(server.port))
+    build = run(
+        [
+            BIN / "dbt",
+            "build",
+            "--target",
+            "thrift",
+            "-s",
+            "+stg_online_retail__invoice_lines",
+            "--indirect-selection",
+            "cautious",
+        ],
+        env,
+    )
+    assert build.returncode == 0, build.stdout[-4000:]
+    assert "ERROR=0" in build.stdout and "PASS=" in build.stdout
+    # dbt built the model in the server's warehouse: clients see it at once
+    staged = query(
+        server.port,
+        "select count(*), count(distinct invoice_id) from staging.stg_online_retail__invoice_lines",
+    )
+    raw = query(server.port, "select count(*), count(distinct invoice) from raw.transactions")
+    assert staged == raw
+    assert staged[0][0] == LINES
+
+
+def test_a_second_server_on_the_same_metastore_gets_a_message(server):
+    # Derby admits one JVM: the running server holds the metastore
+    result = run([BIN / "retail", "serve", "--port", free_port()], server.env, timeout=180)
+    assert result.returncode == 1, result.stdout
+    assert "is in use by another process" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert query(server.port, "select 1") == [(1,)]  # the first one is unharmed
+
+
+def test_sigterm_stops_the_server_cleanly(server):
+    # last in the file: the module's server is gone after it
+    assert server.terminate() == 0, server.output()
+    assert "Thrift Server stopped" in server.out.read_text()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", server.port), timeout=5).close()
+
+
+def test_ctrl_c_stops_the_server_cleanly(tmp_path):
+    # SIGINT, as Ctrl-C sends it, on a server over an empty lake of its own
+    served = Server(lake_env(tmp_path), tmp_path)
+    try:
+        served.wait_ready(START_TIMEOUT)
+        assert served.terminate(signal.SIGINT) == 0, served.output()
+        assert "Thrift Server stopped" in served.out.read_text()
+        assert "Traceback" not in served.err.read_text()
+    finally:
+        served.terminate(signal.SIGKILL)
+
+
+def test_a_remote_address_needs_allow_remote(tmp_path):
+    result = run([BIN / "retail", "serve", "--host", "0.0.0.0"], lake_env(tmp_path), timeout=60)
+    assert result.returncode == 1
+    assert "refusing to listen on 0.0.0.0" in result.stderr
+    assert "--allow-remote" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_taken_port_gets_a_message(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run([BIN / "retail", "serve", "--port", port], lake_env(tmp_path), timeout=60)
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
