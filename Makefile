@@ -15,7 +15,7 @@ help:
 	@echo "make run [DATA=file-or-folder]  set up, ingest (demo data if no DATA), dbt build, docs, summary"
 	@echo "make test                       set up, then sqlfluff, ruff and pytest"
 	@echo "make docs                       generate the dbt docs site and serve it on localhost:8080"
-	@echo "make bench                      run the benchmarks in bench/ (results: BENCHMARKS.md)"
+	@echo "make bench                      run the benchmarks in bench/ (results: BENCHMARKS.md; real data: bench/run.py --data ../shared/data)"
 	@echo "make clean-warehouse            delete the embedded warehouse and metastore"
 
 setup: java $(STAMP)
@@ -52,6 +52,7 @@ docs: setup
 
 bench: setup
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/bench_classifier.py
 
 clean-warehouse:
 	rm -rf spark-warehouse metastore_db logs/derby.log

@@ -36,6 +36,9 @@ class Dataset:
     unit: tuple[str, ...]
     partition: tuple[str, str] | None = None  # (column, SQL expression) if partitioned
     description: str = ""
+    # columns a file may lack altogether (every other column of a layout must be present,
+    # even where its values may be empty, like the customer id)
+    optional_columns: tuple[str, ...] = ()
 
     @property
     def table(self) -> str:
@@ -61,6 +64,7 @@ TRANSACTIONS = Dataset(
     ),
     unit=("invoice",),
     partition=("invoice_month", "trunc(invoiced_at, 'month')"),
+    optional_columns=("sales_channel",),
     description="Transaction lines as read from the source files, one row per line loaded",
 )
 INVENTORY_SNAPSHOTS = Dataset(
@@ -97,14 +101,18 @@ class SourceSchema:
     dataset: Dataset
     columns: dict[str, str]  # dataset column -> name in the file
 
+    def required(self) -> list[str]:
+        """The file's names of the columns this layout must have."""
+        return [
+            source
+            for canon, source in self.columns.items()
+            if canon not in self.dataset.optional_columns
+        ]
+
     def missing(self, header: list[str]) -> list[str]:
         """The required columns of this layout that `header` lacks (case-insensitive)."""
         present = {h.strip().lower() for h in header}
-        return [
-            self.columns[c.name]
-            for c in self.dataset.columns
-            if c.required and self.columns[c.name].lower() not in present
-        ]
+        return [name for name in self.required() if name.lower() not in present]
 
     def mapping(self, header: list[str]) -> dict[str, str]:
         """dataset column -> actual header name, for the columns present in `header`."""
@@ -168,10 +176,7 @@ def detect_schema(header: list[str], source: str) -> SourceSchema:
         f"{source}: not a known layout. Closest is {closest.name} ({closest.dataset.name}), "
         f"which lacks the columns {', '.join(closest.missing(header))}. "
         f"Columns found: {', '.join(header) or '(none)'}. Known layouts: "
-        + "; ".join(
-            f"{s.name} ({', '.join(s.columns[c.name] for c in s.dataset.columns if c.required)})"
-            for s in SCHEMAS
-        )
+        + "; ".join(f"{s.name} ({', '.join(s.required())})" for s in SCHEMAS)
     )
 
 
