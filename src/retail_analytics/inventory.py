@@ -3,10 +3,11 @@
 The UCI data (and the generator's) has sales but no stock. For the inventory marts to have
 something to work on, this simulates each product-location's stock week by week from its
 actual weekly sales, under a simple reorder policy whose parameters differ per series: most
-are healthy, some overstocked, some run short; products that stopped selling keep their last
-stock and become dead stock. The result is written as ordinary feed files (the documented
-`inventory_snapshots` and `stock_receipts` layouts) and loaded with the same ingest as a
-real feed, so `_source_file` says `simulated_...` on every row.
+are healthy, some overstocked, some run short; of the series that stop selling, most have
+their stock cleared after a quarter and the rest keep it (dead stock). The result is
+written as ordinary feed files (the documented `inventory_snapshots` and `stock_receipts`
+layouts) and loaded with the same ingest as a real feed, so `_source_file` says
+`simulated_...` on every row.
 """
 
 from __future__ import annotations
@@ -43,14 +44,19 @@ PROFILES = (
 )
 
 
+WRITE_OFF_SHARE = 0.75  # series whose stock is cleared once they stop selling
+WRITE_OFF_WEEKS = 13  # weeks without a sale before that happens
+
+
 def simulate_arrays(
-    demand: np.ndarray, first: np.ndarray, profile: np.ndarray
+    demand: np.ndarray, first: np.ndarray, profile: np.ndarray, writes_off: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Weekly on-hand stock and receipts for each series (rows) from its weekly demand.
 
     `first` is each series' first week with a sale; `profile` indexes PROFILES. Stock never
     goes below zero (sales beyond it are taken as filled from elsewhere); an order placed
-    at the end of a week arrives at the start of the next.
+    at the end of a week arrives at the start of the next. Series with `writes_off` clear
+    their stock after WRITE_OFF_WEEKS without a sale; the others keep it (dead stock).
     """
     series, weeks = demand.shape
     target = np.array([p.target_weeks for p in PROFILES])[profile]
@@ -64,11 +70,14 @@ def simulate_arrays(
     # opening stock: target cover of the demand of the first eight weeks
     end = np.minimum(first + 8, weeks)
     opening = target * (csum[rows, end] - csum[rows, first]) / np.maximum(end - first, 1)
+    quiet = np.zeros(series)  # weeks since the last sale
     for t in range(weeks):
         started = first <= t
         stock = np.where(first == t, np.ceil(opening), stock)
         receipts[:, t] = arriving
         stock = np.maximum(stock + arriving - demand[:, t], 0) * started
+        quiet = np.where(demand[:, t] > 0, 0, quiet + 1)
+        stock = np.where(writes_off & (quiet >= WRITE_OFF_WEEKS), 0, stock)
         on_hand[:, t] = stock
         recent = (csum[:, t + 1] - csum[:, max(t - 7, 0)]) / min(t + 1, 8)
         short = started & (recent > 0) & (stock < reorder * recent)
@@ -101,7 +110,8 @@ def simulate(spark, out_dir: Path, seed: int = 42, snapshot_weeks: int = 26) -> 
     first = np.where(sold.any(axis=1), sold.argmax(axis=1), len(weeks))
     rng = np.random.default_rng(seed)
     profile = rng.choice(len(PROFILES), len(keys), p=[p.share for p in PROFILES])
-    on_hand, receipts = simulate_arrays(matrix, first, profile)
+    writes_off = rng.random(len(keys)) < WRITE_OFF_SHARE
+    on_hand, receipts = simulate_arrays(matrix, first, profile, writes_off)
 
     cost = keys.merge(prices, on="stock_code", how="left").average_unit_price.astype(float)
     keys["unit_cost"] = np.round(cost.fillna(1.0).to_numpy() * COST_SHARE, 2)

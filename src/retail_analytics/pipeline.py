@@ -121,7 +121,7 @@ def print_summary() -> None:
             continue
         for table in sorted(t.name for t in spark.catalog.listTables(schema)):
             count = spark.table(f"{schema}.{table}").count()
-            print(f"  {schema}.{table:<45} {count:>12,} rows")
+            print(f"  {schema + '.' + table:<58} {count:>12,} rows")
     docs = Path(os.environ.get("DBT_TARGET_PATH", PROJECT_DIR / "target")) / "index.html"
     if docs.exists():
         print(f"\ndocs: {docs} (serve them with `make docs`)")
