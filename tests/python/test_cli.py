@@ -2,37 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-from .conftest import REPO
+from .helpers import BIN, lake_env, run
 
-BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.slow
-
-
-def run(args: list[str], env: dict[str, str], timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        args, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
 
 
 @pytest.fixture
 def own_lake(tmp_path) -> dict[str, str]:
     """Environment for a process with a warehouse of its own."""
-    env = dict(os.environ)
-    env.update(
-        RETAIL_WAREHOUSE_DIR=str(tmp_path / "spark-warehouse"),
-        RETAIL_METASTORE_DIR=str(tmp_path / "metastore_db"),
-        DBT_TARGET_PATH=str(tmp_path / "target"),
-        DBT_LOG_PATH=str(tmp_path / "logs"),
-        RETAIL_SPARK_UI="false",
-    )
-    return env
+    return lake_env(tmp_path)
 
 
 def test_bare_dbt_builds_and_shows_on_the_embedded_default(own_lake, tmp_path):

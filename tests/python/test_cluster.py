@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -20,11 +18,10 @@ import pytest
 
 from retail_analytics import generate, pipeline
 
-from .conftest import REPO
+from .helpers import BIN, free_port, run
 
 pytestmark = pytest.mark.slow
 
-BIN = Path(sys.executable).parent
 SPARK_HOME = Path(pyspark.__file__).parent
 LINES = 3000
 MARTS = ("fct_country_revenue_monthly", "fct_country_summary", "fct_customer_rfm")
@@ -39,24 +36,6 @@ SELECTION = [
     "unit_test",
 ]
 START_TIMEOUT = 120
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def run(args: list, env: dict[str, str], timeout: int = 400) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(a) for a in args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 class Daemon:

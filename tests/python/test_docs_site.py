@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import functools
-import itertools
-import os
-import signal
-import subprocess
 import threading
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -18,67 +14,12 @@ import pytest
 from retail_analytics import pipeline
 
 from .conftest import REPO
+from .helpers import find_chromium, run_chromium
 
 pytestmark = pytest.mark.slow
 
 SCREENSHOT = REPO / "target" / "docs_site.png"
 MODEL_PAGE = "#!/model/model.retail_analytics.fct_customer_rfm"
-_profiles = itertools.count()
-
-
-# --- headless Chromium, shared with test_report -------------------------------------------
-
-
-def find_chromium() -> str:
-    """Path of Chromium (installed with apt-get by scripts/ensure_chromium.sh if need be)."""
-    result = subprocess.run(
-        [str(REPO / "scripts" / "ensure_chromium.sh")],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    if result.returncode != 0:
-        pytest.skip(f"no headless Chromium for the browser tests: {result.stderr.strip()}")
-    return result.stdout.strip().splitlines()[-1]
-
-
-def run_chromium(
-    chromium: str, url: str, profile_root: Path, *args: str, timeout: float = 120
-) -> subprocess.CompletedProcess:
-    """One headless Chromium run on `url` (`--dump-dom`, `--screenshot=...` in `args`)."""
-    profile = profile_root / f"chromium-profile-{next(_profiles)}"
-    command = [
-        chromium,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        f"--user-data-dir={profile}",
-        "--virtual-time-budget=15000",
-        *args,
-        url,
-    ]
-    # its own process group, so a hung browser and all its helpers can be killed together
-    proc = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        pytest.fail(f"chromium did not finish on {url} within {timeout}s")
-    return subprocess.CompletedProcess(command, proc.returncode, out, err)
 
 
 class _VisibleText(HTMLParser):

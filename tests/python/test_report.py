@@ -9,7 +9,7 @@ import pytest
 from retail_analytics import generate, pipeline, report
 
 from .conftest import LAKE_SCHEMAS
-from .test_docs_site import find_chromium, run_chromium
+from .helpers import find_chromium, run_chromium
 
 pytestmark = pytest.mark.slow
 

@@ -2,56 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from .conftest import REPO
+from .helpers import BIN, free_port, lake_env, run
 
-BIN = Path(sys.executable).parent
 LINES = 3000
 START_TIMEOUT = 180  # seconds for the JVM, the metastore and the server to come up
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def run(args: list, env: dict[str, str], timeout: int = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(a) for a in args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-def lake_env(folder: Path) -> dict[str, str]:
-    """Environment for processes on a warehouse and metastore of their own, on loopback only."""
-    env = dict(os.environ)
-    env.update(
-        RETAIL_WAREHOUSE_DIR=str(folder / "spark-warehouse"),
-        RETAIL_METASTORE_DIR=str(folder / "metastore_db"),
-        DBT_TARGET_PATH=str(folder / "target"),
-        DBT_LOG_PATH=str(folder / "logs"),
-        RETAIL_SPARK_UI="false",
-        RETAIL_DRIVER_MEMORY="1g",
-        RETAIL_SHUFFLE_PARTITIONS="2",
-        SPARK_LOCAL_IP="127.0.0.1",
-    )
-    return env
 
 
 def connect(port: int, database: str = "default"):
