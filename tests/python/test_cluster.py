@@ -18,7 +18,7 @@ import pytest
 
 from retail_analytics import generate, pipeline
 
-from .helpers import BIN, free_port, run
+from .helpers import BIN, free_port, lake_env, run
 
 pytestmark = pytest.mark.slow
 
@@ -179,18 +179,7 @@ def normalised(rows) -> list[tuple]:
 
 def test_the_cluster_target_builds_the_same_marts_as_local(cluster, data, empty_lake, tmp_path):
     folder = tmp_path / "cluster_lake"
-    env = dict(
-        os.environ,
-        RETAIL_WAREHOUSE_DIR=str(folder / "spark-warehouse"),
-        RETAIL_METASTORE_DIR=str(folder / "metastore_db"),
-        DBT_TARGET_PATH=str(folder / "target"),
-        DBT_LOG_PATH=str(folder / "logs"),
-        RETAIL_SPARK_UI="false",
-        RETAIL_DRIVER_MEMORY="1g",
-        RETAIL_SHUFFLE_PARTITIONS="4",
-        SPARK_LOCAL_IP="127.0.0.1",
-        SPARK_MASTER_URL=cluster.url,
-    )
+    env = dict(lake_env(folder), RETAIL_SHUFFLE_PARTITIONS="4", SPARK_MASTER_URL=cluster.url)
     load = run([BIN / "retail", "ingest", data], env)
     assert load.returncode == 0, load.stderr[-3000:]
     assert f"read {LINES:,}, loaded {LINES:,}, rejected 0" in load.stdout
