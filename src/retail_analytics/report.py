@@ -288,14 +288,13 @@ def stock_status(spark) -> Section:
     """Stock value per location, split by stock status (healthy, shortage, surplus, dead)."""
     id_, title = "stock-status", "Stock status by location"
     note = "Stock value at the latest snapshot per location, by status."
-    reason = _missing(spark, "stock_status", ("location_id", "stock_status"))
+    reason = _missing(spark, "stock_status", ("location_id", "stock_status", "stock_value"))
     if reason:
         return _placeholder(id_, title, note, reason)
-    columns = {c.lower() for c in spark.table(MARTS["stock_status"]).columns}
-    value = "cast(sum(stock_value) as double)" if "stock_value" in columns else "count(*)"
     data = _query(
         spark,
-        f"""select location_id, stock_status, count(*) as products, {value} as stock_value
+        f"""select location_id, stock_status, count(*) as products,
+               cast(sum(stock_value) as double) as stock_value
             from {MARTS["stock_status"]} group by 1, 2 order by 1, 2""",
     )
     import plotly.graph_objects as go
@@ -309,8 +308,7 @@ def stock_status(spark) -> Section:
             customdata=part.products,
             hovertemplate="%{x}: %{y:,.0f} (%{customdata} products)",
         )
-    axis = "Stock value (£)" if "stock_value" in columns else "Products"
-    fig.update_layout(barmode="stack", yaxis_title=axis)
+    fig.update_layout(barmode="stack", yaxis_title="Stock value (£)")
     return Section(id_, title, note, data=data, figure=fig)
 
 
