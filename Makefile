@@ -9,7 +9,7 @@ DATA   ?=
 # pyspark's workers must use the venv's interpreter
 export PYSPARK_PYTHON := $(abspath $(BIN)/python)
 
-.PHONY: help setup java run test lint format docs serve-docs bench clean clean-warehouse
+.PHONY: help setup java jars run test lint format docs serve-docs bench clean clean-warehouse
 
 help:
 	@echo "make run [DATA=file-or-folder]  set up, ingest (demo data if no DATA), dbt build, docs, summary"
@@ -18,7 +18,11 @@ help:
 	@echo "make bench                      run the benchmarks in bench/ (results: BENCHMARKS.md; real data: bench/run.py --data ../shared/data)"
 	@echo "make clean-warehouse            delete the embedded warehouse and metastore"
 
-setup: java $(STAMP)
+setup: java jars $(STAMP)
+
+# The Delta Lake jars, fetched from Maven Central once (scripts/fetch_jars.sh)
+jars:
+	@scripts/fetch_jars.sh
 
 java:
 	@scripts/check_java.sh

@@ -65,13 +65,14 @@ CORRUPT = "_corrupt_record"
 def dataset_ddl(dataset: Dataset) -> str:
     """CREATE TABLE for a dataset's raw table: its columns, lineage, partition column."""
     columns = ", ".join(f"{c.name} {SQL_TYPES[c.kind]}" for c in dataset.columns)
+    columns += f", {META_COLUMNS}"
     partition = ""
-    if dataset.partition:
+    if dataset.partition:  # last, where inserts (by position) put it
         columns += f", {dataset.partition[0]} date"
         partition = f" partitioned by ({dataset.partition[0]})"
     return (
-        f"create table if not exists {dataset.table} ({columns}, {META_COLUMNS}) "
-        f"using parquet{partition} comment '{dataset.description}'"
+        f"create table if not exists {dataset.table} ({columns}) "
+        f"using delta{partition} comment '{dataset.description}'"
     )
 
 
@@ -80,13 +81,13 @@ DDL = (
     *(dataset_ddl(d) for d in DATASETS),
     f"""create table if not exists {REJECTS} (
         dataset string, reason string, raw_record string, {META_COLUMNS}
-    ) using parquet comment 'Lines that could not be parsed, with the reason and raw text'""",
+    ) using delta comment 'Lines that could not be parsed, with the reason and raw text'""",
     f"""create table if not exists {LOAD_LOG} (
         load_id string, dataset string, source_file string, file_sha256 string,
         file_bytes bigint, source_format string, source_layout string, rows_read bigint,
         rows_loaded bigint, rows_rejected bigint, rows_duplicate bigint,
         started_at timestamp, finished_at timestamp, status string
-    ) using parquet comment 'One row per file ingest: what was read, loaded and rejected'""",
+    ) using delta comment 'One row per file ingest: what was read, loaded and rejected'""",
 )
 
 

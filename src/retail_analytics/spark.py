@@ -35,6 +35,36 @@ def find_project_dir() -> Path:
 
 PROJECT_DIR = find_project_dir()
 LOG4J_CONFIG = Path(__file__).with_name("log4j2.properties")
+# The table format: Delta Lake. Its jars come from Maven (scripts/fetch_jars.sh, `make jars`).
+DELTA_JARS = ("delta-spark_4.1_2.13-4.3.1.jar", "delta-storage-4.3.1.jar")
+DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
+DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
+
+
+def jars_dir() -> Path:
+    """Where the Delta Lake jars are: `RETAIL_JARS_DIR`, else jars/ in the project."""
+    return Path(os.environ.get("RETAIL_JARS_DIR", PROJECT_DIR / "jars")).resolve()
+
+
+def delta_jars() -> list[Path]:
+    """The Delta Lake jars Spark needs on its classpath; a clear error when they are missing."""
+    folder = jars_dir()
+    missing = [name for name in DELTA_JARS if not (folder / name).is_file()]
+    if missing:
+        raise MissingJarsError(folder, missing)
+    return [folder / name for name in DELTA_JARS]
+
+
+class MissingJarsError(RetailError):
+    """The Delta Lake jars have not been fetched."""
+
+    def __init__(self, folder: Path, missing: list[str]) -> None:
+        super().__init__(
+            f"The Delta Lake jars are missing from {folder}: {', '.join(missing)}.\n"
+            "  Fetch them with `make jars` (it needs Maven, `mvn`, and network access to "
+            "Maven Central;\n  on Debian/Ubuntu: sudo apt-get install maven), or point "
+            "RETAIL_JARS_DIR at a folder that has them."
+        )
 
 
 @dataclass(frozen=True)
@@ -48,6 +78,8 @@ class SparkSettings:
     driver_memory: str = "4g"
     ui_enabled: bool = True
     extra: dict[str, str] = field(default_factory=dict)
+    # session extensions besides Delta's (e.g. the Thrift Server's access control)
+    extra_extensions: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, extra: dict[str, str] | None = None) -> SparkSettings:
@@ -79,6 +111,7 @@ class SparkSettings:
                 f"-Dlog4j2.configurationFile=file:{LOG4J_CONFIG}",
             ]
         )
+        extensions = [DELTA_EXTENSION, *self.extra_extensions]
         conf = {
             "spark.app.name": "retail-analytics",
             "spark.master": self.master,
@@ -96,6 +129,15 @@ class SparkSettings:
             "spark.sql.sources.partitionOverwriteMode": "dynamic",
             "spark.ui.enabled": str(self.ui_enabled).lower(),
             "spark.ui.showConsoleProgress": "false",
+            # Delta Lake: every table of the lake and of the models is a Delta table.
+            "spark.jars": ",".join(str(p) for p in delta_jars()),
+            "spark.sql.extensions": ",".join(extensions),
+            "spark.sql.catalog.spark_catalog": DELTA_CATALOG,
+            # The lake's logs are short: one partition to rebuild a table's snapshot, not 50.
+            "spark.databricks.delta.snapshotPartitions": "1",
+            # Delta keeps its schema in its log and stores a placeholder in the Hive
+            # metastore; without this, Hive logs an error at every `create or replace`.
+            "spark.hadoop.hive.metastore.disallow.incompatible.col.type.changes": "false",
         }
         conf.update(self.extra)
         return conf
