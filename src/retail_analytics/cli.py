@@ -79,6 +79,25 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_publish(args: argparse.Namespace) -> int:
+    from retail_analytics import pipeline, publish
+
+    if args.status:
+        print(publish.status(pipeline.get_spark(), checksums=args.checksums).render())
+        return 0
+    # the tests of the current audited versions; the on-run-end hook publishes if all pass
+    pipeline.dbt(["test", *args.dbt_args])
+    return 0
+
+
+def _cmd_rollback(args: argparse.Namespace) -> int:
+    from retail_analytics import pipeline, publish
+
+    pipeline.dbt(["run-operation", "rollback_marts"])
+    print(publish.status(pipeline.get_spark(), history=3).render())
+    return 0
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from retail_analytics import report
 
@@ -149,6 +168,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_serve)
 
+    p = sub.add_parser(
+        "publish",
+        help="show what BI reads (--status), or test the audited marts and publish them if "
+        "every test passes",
+    )
+    p.add_argument(
+        "--status", action="store_true", help="the published marts, their versions and builds"
+    )
+    p.add_argument(
+        "--checksums",
+        action="store_true",
+        help="with --status: read every published mart and print its rows and a checksum",
+    )
+    p.add_argument("dbt_args", nargs=argparse.REMAINDER, help="e.g. --select marts")
+    p.set_defaults(func=_cmd_publish)
+
+    p = sub.add_parser(
+        "rollback", help="point the published marts back at the previous publication's versions"
+    )
+    p.set_defaults(func=_cmd_rollback)
+
     p = sub.add_parser("report", help="write a self-contained HTML report of the marts")
     p.add_argument(
         "--output",
@@ -163,7 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `retail` command."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and args.command in ("build", "publish"):
+        args.dbt_args = [*unknown, *args.dbt_args]  # `retail build --select x`: dbt's options
+    elif unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(message)s",

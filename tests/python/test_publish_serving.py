@@ -1,0 +1,243 @@
+"""Write-audit-publish as BI sees it, through the Thrift Server: readers during a rebuild, and
+builds killed (SIGKILL) during a model, during the tests and during the publish step."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO
+from .helpers import BIN, free_port, lake_env, run
+
+LINES = 2000
+START_TIMEOUT = 300
+BUILD_TIMEOUT = 1200
+MART = "dim_customers"
+READ_MARTS = ("dim_customers", "fct_country_summary")
+pytestmark = pytest.mark.slow
+
+
+def connect(port: int):
+    from pyhive import hive
+
+    return hive.connect(host="127.0.0.1", port=port, username="pytest")
+
+
+def query(port: int, sql: str) -> list[tuple]:
+    conn = connect(port)
+    try:
+        cursor = conn.cursor()
+        cursor.execute(sql)
+        return cursor.fetchall()
+    finally:
+        conn.close()
+
+
+def checksum_sql(relation: str) -> str:
+    return f"select count(*), coalesce(sum(cast(hash(*) as decimal(38, 0))), 0) from {relation}"
+
+
+def published(port: int) -> dict[str, tuple[int, str]]:
+    """mart -> (audited version its view pins, checksum of the view's rows), from the log."""
+    pins = query(
+        port,
+        "select m.mart, m.source_version from publish.published_marts as m "
+        "inner join publish.publications as p on m.publication_id = p.publication_id "
+        "qualify row_number() over (partition by m.mart order by p.published_at desc) = 1",
+    )
+    return {
+        mart: (int(version), str(query(port, checksum_sql(f"marts.{mart}"))[0]))
+        for mart, version in pins
+    }
+
+
+def unfinished(port: int) -> int:
+    return query(
+        port,
+        "select count(*) from publish.published_marts as m left anti join "
+        "publish.publications as p on m.publication_id = p.publication_id",
+    )[0][0]
+
+
+class Lake:
+    """A lake of its own with `retail serve` over it; dbt reaches it with `--target thrift`."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.env = lake_env(folder)
+        self.port = free_port()
+        self.env.update(
+            SPARK_THRIFT_HOST="127.0.0.1",
+            SPARK_THRIFT_PORT=str(self.port),
+            PYTHONUNBUFFERED="1",
+        )
+        self.proc: subprocess.Popen | None = None
+
+    def serve(self) -> None:
+        out = (self.folder / "serve.out").open("w")
+        self.proc = subprocess.Popen(
+            [str(BIN / "retail"), "serve", "--port", str(self.port)],
+            cwd=REPO,
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if self.proc.poll() is not None:
+                pytest.fail(f"retail serve exited:\n{(self.folder / 'serve.out').read_text()}")
+            try:
+                query(self.port, "select 1")
+                return
+            except Exception:
+                if time.monotonic() > deadline:
+                    pytest.fail("retail serve not ready")
+                time.sleep(1)
+
+    def dbt(self, *args: str) -> subprocess.CompletedProcess:
+        return run([BIN / "dbt", *args, "--target", "thrift"], self.env, timeout=BUILD_TIMEOUT)
+
+    def dbt_killed_at(self, marker: str, *args: str, nth: int = 1) -> str:
+        """Start a dbt command, SIGKILL it at the `nth` output line holding `marker`."""
+        proc = subprocess.Popen(
+            [str(BIN / "dbt"), *args, "--target", "thrift"],
+            cwd=REPO,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        seen, lines = 0, []
+        deadline = time.monotonic() + BUILD_TIMEOUT
+        for line in proc.stdout:
+            lines.append(line)
+            if marker in line:
+                seen += 1
+                if seen == nth:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    break
+            if time.monotonic() > deadline:
+                break
+        proc.kill()
+        proc.wait(60)
+        output = "".join(lines)
+        assert seen == nth, f"never saw {marker!r} {nth} times:\n{output[-4000:]}"
+        return output
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory):
+    """LINES generated lines, loaded, served, fully built and published once."""
+    folder = tmp_path_factory.mktemp("wap_lake")
+    served = Lake(folder)
+    data = folder / "t.csv"
+    assert run([BIN / "retail", "generate", "--lines", LINES, "-o", data, "-q"], served.env)
+    load = run([BIN / "retail", "ingest", data], served.env)  # before the server: one JVM
+    assert load.returncode == 0, load.stderr
+    served.serve()
+    try:
+        build = served.dbt("build")
+        assert build.returncode == 0, build.stdout[-4000:]
+        assert "publish: published" in build.stdout
+        yield served
+    finally:
+        served.stop()
+
+
+def test_readers_see_only_whole_tested_versions_during_a_rebuild(lake):
+    before = published(lake.port)
+    assert set(READ_MARTS) <= set(before)
+    # more sales, so the rebuild's versions differ from the published ones
+    invoice = query(
+        lake.port,
+        "select min(invoice) from raw.transactions "
+        "where customer_id is not null and invoice not like 'C%'",
+    )[0][0]
+    query(
+        lake.port,
+        f"update raw.transactions set quantity = quantity + 1 where invoice = '{invoice}'",
+    )
+    seen: dict[str, set[str]] = {m: set() for m in READ_MARTS}
+    errors: list[str] = []
+    reads = 0
+    stop = threading.Event()
+
+    def read_loop() -> None:
+        nonlocal reads
+        conn = connect(lake.port)
+        try:
+            while not stop.is_set():
+                for mart in READ_MARTS:
+                    try:
+                        cursor = conn.cursor()
+                        cursor.execute(checksum_sql(f"marts.{mart}"))
+                        seen[mart].add(str(cursor.fetchall()[0]))
+                        reads += 1
+                    except Exception as exc:  # any failed read fails the test
+                        errors.append(f"{mart}: {str(exc)[:300]}")
+                time.sleep(0.2)
+        finally:
+            conn.close()
+
+    readers = [threading.Thread(target=read_loop) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+    try:
+        build = lake.dbt("build")
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join(120)
+    assert build.returncode == 0, build.stdout[-4000:]
+    after = published(lake.port)
+    assert not errors, errors[:5]
+    assert reads > 20
+    for mart in READ_MARTS:
+        assert after[mart] != before[mart]  # the rebuild published a new version...
+        # ...and readers only ever saw the old whole version or the new whole version
+        assert seen[mart] <= {before[mart][1], after[mart][1]}, (mart, seen[mart])
+        assert after[mart][1] in seen[mart] or before[mart][1] in seen[mart]
+
+
+def test_a_build_killed_at_any_step_leaves_the_published_marts_as_they_were(lake):
+    select = ["build", "--select", f"+{MART}"]
+    before = published(lake.port)
+
+    lake.dbt_killed_at("START sql table model", *select, nth=2)
+    assert published(lake.port) == before
+
+    lake.dbt_killed_at("START test", *select, nth=3)
+    assert published(lake.port) == before
+
+    # killed right after the first view switch: before the publication is recorded
+    output = lake.dbt_killed_at(f"publish: marts.{MART} ->", *select)
+    assert "publish: publishing" in output
+    during = published(lake.port)
+    assert unfinished(lake.port) == 1
+    for mart, (version, rows) in during.items():
+        assert rows == before[mart][1]  # queryable, and the same tested data
+        assert version >= before[mart][0]
+
+    # the next run finishes the interrupted publish, then builds and publishes its own
+    build = lake.dbt(*select)
+    assert build.returncode == 0, build.stdout[-4000:]
+    assert "publish: finishing publication" in build.stdout
+    assert "publish: published" in build.stdout
+    assert unfinished(lake.port) == 0
+    after = published(lake.port)
+    assert after[MART][0] > before[MART][0] and after[MART][1] == before[MART][1]
