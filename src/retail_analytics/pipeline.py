@@ -122,6 +122,16 @@ def print_summary() -> None:
         for table in sorted(t.name for t in spark.catalog.listTables(schema)):
             count = spark.table(f"{schema}.{table}").count()
             print(f"  {schema + '.' + table:<58} {count:>12,} rows")
+    from retail_analytics import publish
+
+    status = publish.status(spark, history=1)
+    if status.history:
+        latest = status.history[0]
+        print(
+            f"\npublished: {len(status.pins)} marts in `{publish.PUBLISHED_SCHEMA}` "
+            f"(latest: {latest.action} at {latest.published_at:%Y-%m-%d %H:%M:%S}); "
+            "details: `retail publish --status`"
+        )
     docs = Path(os.environ.get("DBT_TARGET_PATH", PROJECT_DIR / "target")) / "index.html"
     if docs.exists():
         print(f"\ndocs: {docs} (serve them with `make docs`)")

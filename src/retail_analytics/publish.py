@@ -104,12 +104,17 @@ def status(spark: SparkSession, history: int = 10, checksums: bool = False) -> S
         return Status([], [], 0)
     pins = spark.sql(
         f"""
-        select m.mart, m.source_table, m.source_version, p.publication_id, p.action,
-            p.published_at, p.tests_passed
-        from {PUBLISHED_MARTS} as m
-        inner join {PUBLICATIONS} as p on m.publication_id = p.publication_id
-        qualify row_number() over (partition by m.mart order by p.published_at desc) = 1
-        order by m.mart
+        select mart, source_table, source_version, publication_id, action, published_at,
+            tests_passed
+        from (
+            select m.mart, m.source_table, m.source_version, p.publication_id, p.action,
+                p.published_at, p.tests_passed,
+                row_number() over (partition by m.mart order by p.published_at desc) as recency
+            from {PUBLISHED_MARTS} as m
+            inner join {PUBLICATIONS} as p on m.publication_id = p.publication_id
+        )
+        where recency = 1
+        order by mart
         """
     ).collect()
     recent = spark.sql(

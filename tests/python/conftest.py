@@ -9,12 +9,17 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_DATA = REPO.parent / "shared" / "data"
-LAKE_SCHEMAS = ("raw", "reference", "staging", "intermediate", "marts")
+LAKE_SCHEMAS = ("raw", "reference", "staging", "intermediate", "marts_audit", "marts", "publish")
 
 
 @pytest.fixture(scope="session")
 def lake_dir(tmp_path_factory) -> Path:
-    """The temporary project state: warehouse, metastore, dbt target and logs."""
+    """The temporary project state: warehouse, metastore, dbt target and logs.
+
+    `RETAIL_TEST_LAKE=folder` reuses a folder an earlier run left (to rerun one test on the
+    lake a slow fixture built there)."""
+    if os.environ.get("RETAIL_TEST_LAKE"):
+        return Path(os.environ["RETAIL_TEST_LAKE"])
     return tmp_path_factory.mktemp("lake")
 
 

@@ -47,9 +47,11 @@ def published(port: int) -> dict[str, tuple[int, str]]:
     """mart -> (audited version its view pins, checksum of the view's rows), from the log."""
     pins = query(
         port,
-        "select m.mart, m.source_version from publish.published_marts as m "
-        "inner join publish.publications as p on m.publication_id = p.publication_id "
-        "qualify row_number() over (partition by m.mart order by p.published_at desc) = 1",
+        "select mart, source_version from (select m.mart, m.source_version, row_number() "
+        "over (partition by m.mart order by p.published_at desc) as recency "
+        "from publish.published_marts as m "
+        "inner join publish.publications as p on m.publication_id = p.publication_id) "
+        "where recency = 1",
     )
     return {
         mart: (int(version), str(query(port, checksum_sql(f"marts.{mart}"))[0]))
