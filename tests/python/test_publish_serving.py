@@ -13,28 +13,24 @@ from pathlib import Path
 import pytest
 
 from .conftest import REPO
-from .helpers import BIN, free_port, lake_env, run
+from .helpers import BIN, ServeProcess, add_user, hive_connect, lake_env, run
 
 LINES = 2000
 START_TIMEOUT = 300
 BUILD_TIMEOUT = 1200
 MART = "dim_customers"
 READ_MARTS = ("dim_customers", "fct_country_summary")
+WRITER = ("wap_dbt", "wap-writer-1")  # the `dbt` role: builds, and the raw edits below
+READER = ("wap_bi", "wap-reader-1")  # the `bi` role: reads the published marts only
 pytestmark = pytest.mark.slow
 
 
-def connect(port: int):
-    from pyhive import hive
-
-    return hive.connect(host="127.0.0.1", port=port, username="pytest")
-
-
-def query(port: int, sql: str) -> list[tuple]:
-    conn = connect(port)
+def query(port: int, sql: str, login: tuple[str, str] = WRITER) -> list[tuple]:
+    conn = hive_connect(port, *login)
     try:
         cursor = conn.cursor()
         cursor.execute(sql)
-        return cursor.fetchall()
+        return cursor.fetchall() if cursor.description else []
     finally:
         conn.close()
 
@@ -72,35 +68,23 @@ class Lake:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.env = lake_env(folder)
-        self.port = free_port()
+        self.env = dict(lake_env(folder), RETAIL_USERS_FILE=str(folder / "users"))
+        add_user(self.env, WRITER[0], "dbt", WRITER[1])
+        add_user(self.env, READER[0], "bi", READER[1])
+        self.server: ServeProcess | None = None
+        self.port = 0
+
+    def serve(self) -> None:
+        self.server = ServeProcess(self.env, self.folder, WRITER)
+        self.port = self.server.port
         self.env.update(
             SPARK_THRIFT_HOST="127.0.0.1",
             SPARK_THRIFT_PORT=str(self.port),
+            SPARK_THRIFT_USER=WRITER[0],
+            SPARK_THRIFT_PASSWORD=WRITER[1],
             PYTHONUNBUFFERED="1",
         )
-        self.proc: subprocess.Popen | None = None
-
-    def serve(self) -> None:
-        out = (self.folder / "serve.out").open("w")
-        self.proc = subprocess.Popen(
-            [str(BIN / "retail"), "serve", "--port", str(self.port)],
-            cwd=REPO,
-            env=self.env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if self.proc.poll() is not None:
-                pytest.fail(f"retail serve exited:\n{(self.folder / 'serve.out').read_text()}")
-            try:
-                query(self.port, "select 1")
-                return
-            except Exception:
-                if time.monotonic() > deadline:
-                    pytest.fail("retail serve not ready")
-                time.sleep(1)
+        self.server.wait_ready(START_TIMEOUT)
 
     def dbt(self, *args: str) -> subprocess.CompletedProcess:
         return run([BIN / "dbt", *args, "--target", "thrift"], self.env, timeout=BUILD_TIMEOUT)
@@ -134,12 +118,8 @@ class Lake:
         return output
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        if self.server is not None:
+            self.server.terminate()
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +161,7 @@ def test_readers_see_only_whole_tested_versions_during_a_rebuild(lake):
 
     def read_loop() -> None:
         nonlocal reads
-        conn = connect(lake.port)
+        conn = hive_connect(lake.port, *READER)  # as BI: the reader role
         try:
             while not stop.is_set():
                 for mart in READ_MARTS:
