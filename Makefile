@@ -9,11 +9,12 @@ DATA   ?=
 # pyspark's workers must use the venv's interpreter
 export PYSPARK_PYTHON := $(abspath $(BIN)/python)
 
-.PHONY: help setup java jars run test lint format docs serve-docs bench clean clean-warehouse
+.PHONY: help setup java jars run test test-real lint format docs serve-docs bench clean clean-warehouse
 
 help:
 	@echo "make run [DATA=file-or-folder]  set up, ingest (demo data if no DATA), dbt build, docs, summary"
 	@echo "make test                       set up, then sqlfluff, ruff and pytest"
+	@echo "make test-real                  the whole project on ../shared/data, marts against pandas"
 	@echo "make docs                       generate the dbt docs site and serve it on localhost:8080"
 	@echo "make bench                      run the benchmarks in bench/ (results: BENCHMARKS.md; real data: bench/run.py --data ../shared/data)"
 	@echo "make clean-warehouse            delete the embedded warehouse and metastore"
@@ -54,7 +55,11 @@ docs: setup
 	$(BIN)/dbt docs generate
 	$(BIN)/dbt docs serve --port 8080 --host 127.0.0.1
 
-bench: setup
+# the whole project built and tested on the real UCI files, the marts checked against pandas
+test-real: setup
+	$(BIN)/pytest -m heavy tests/python/test_real_data.py
+
+bench: setup test-real
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/bench_classifier.py
 

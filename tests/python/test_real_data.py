@@ -1,5 +1,8 @@
 """The real UCI files in ../shared/data: the published figures, in either load order, and
-the marts checked against figures computed with pandas."""
+the marts checked against figures computed with pandas.
+
+The tests marked `heavy` build the whole project on the 1M lines (several minutes): `make
+test-real` runs them (so does `make bench`); `make test` runs the staging check only."""
 
 from __future__ import annotations
 
@@ -90,11 +93,13 @@ def test_staging_figures_parquet_first(empty_lake, shared_data, expected):
     assert got == expected
 
 
+@pytest.mark.heavy
 def test_staging_figures_csv_first(real_lake, expected):
     got = staging_figures(real_lake)
     assert {k: got[k] for k in KNOWN} == KNOWN
     assert got == expected
 
 
+@pytest.mark.heavy
 def test_marts_agree_with_pandas(real_lake, union):
     assert mart_figures_from_marts(real_lake) == mart_figures(union)
