@@ -25,7 +25,7 @@ from pathlib import Path
 
 from retail_analytics import users
 from retail_analytics.errors import RetailError
-from retail_analytics.spark import PROJECT_DIR, SparkSettings, get_spark
+from retail_analytics.spark import PROJECT_DIR, SparkSettings, delta_jars, get_spark
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +197,9 @@ def serving_settings(options: ServeOptions) -> SparkSettings:
         ui_enabled=False,
         extra=extra,
         extra_extensions=(*settings.extra_extensions, EXTENSION),
-        extra_jars=(*settings.extra_jars, SERVING_JAR),
+        # Delta's jars on the JVM's own classpath too: client sessions run on Hive's threads,
+        # which do not reliably see the loader `spark.jars` adds
+        extra_jars=(*settings.extra_jars, *delta_jars(), SERVING_JAR),
     )
 
 
@@ -242,6 +244,12 @@ def start(options: ServeOptions):
     spark = get_spark(serving_settings(options))
     quiet_client_errors(spark)
     share_udfs(spark)
+    if options.auth:
+        # Hive's CustomAuthenticationProviderImpl reads a fresh HiveConf, which sees system
+        # properties but not the session's `spark.hive.*` settings
+        spark._jvm.java.lang.System.setProperty(
+            "hive.server2.custom.authentication.class", AUTHENTICATOR
+        )
     server_class = spark._jvm.org.apache.spark.sql.hive.thriftserver.HiveThriftServer2
     log.info("starting the Thrift Server on %s:%d", options.host, options.port)
     server = server_class.startWithContext(spark._jsparkSession.sqlContext())

@@ -20,7 +20,6 @@ import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
 import org.apache.spark.sql.catalyst.plans.logical.View;
 import org.apache.spark.sql.connector.catalog.Identifier;
 import org.apache.spark.sql.execution.command.SetCommand;
-import org.apache.spark.sql.execution.command.SetNamespaceCommand;
 import org.apache.spark.sql.execution.command.ShowTablesCommand;
 import org.apache.spark.sql.execution.datasources.HadoopFsRelation;
 import org.apache.spark.sql.execution.datasources.LogicalRelation;
@@ -51,7 +50,10 @@ public final class AccessPolicy extends AbstractFunction1<LogicalPlan, BoxedUnit
       "InsertIntoDir", "InsertIntoDataSourceDirCommand", "InsertIntoHiveDirCommand",
       "LoadDataCommand");
 
-  /** Commands a reader may run: listing, describing, choosing a schema, reading settings. */
+  /**
+   * Commands a reader may run: listing, describing, reading settings, and choosing the
+   * current schema (`use`: the session is the client's own, and reads are checked anyway).
+   */
   static final Set<String> READER_COMMANDS = set(
       "ShowTablesCommand", "ShowTables", "ShowTablesExtended", "ShowTableExtended",
       "ShowViewsCommand", "ShowViews", "ShowNamespaces", "ShowNamespacesCommand",
@@ -148,9 +150,6 @@ public final class AccessPolicy extends AbstractFunction1<LogicalPlan, BoxedUnit
       if (root instanceof SetCommand setting && setting.kv().isDefined()
           && setting.kv().get()._2().isDefined()) {
         throw deny("SET of " + setting.kv().get()._1());
-      }
-      if (root instanceof SetNamespaceCommand use) {
-        checkSchema(last(CollectionConverters.asJava(use.namespace())), false);
       }
       if (root instanceof ShowTablesCommand show) {
         checkSchema(show.databaseName().isDefined() ? show.databaseName().get() : null, false);

@@ -19,7 +19,7 @@ import scala.collection.immutable.Seq;
 public final class SharedFunctions {
   private SharedFunctions() {}
 
-  /** Inject each of `names` (registered on `root`) into the sessions `root` creates later. */
+  /** Inject each of `names` registered on `root` into the sessions created later; the count. */
   public static int share(SparkSession root, String[] names) {
     FunctionRegistry registry = root.sessionState().functionRegistry();
     int shared = 0;
@@ -28,7 +28,7 @@ public final class SharedFunctions {
       Option<ExpressionInfo> info = registry.lookupFunction(id);
       Option<Function1<Seq<Expression>, Expression>> builder = registry.lookupFunctionBuilder(id);
       if (info.isEmpty() || builder.isEmpty()) {
-        throw new IllegalArgumentException("no function " + name + " on the root session");
+        continue; // not a temporary function (e.g. one an extension injects itself)
       }
       root.extensions().injectFunction(new Tuple3<>(id, info.get(), builder.get()));
       shared++;
