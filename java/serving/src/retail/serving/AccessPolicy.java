@@ -64,6 +64,9 @@ public final class AccessPolicy extends AbstractFunction1<LogicalPlan, BoxedUnit
       "ShowCurrentNamespace", "ShowCatalogsCommand", "ShowCatalogs", "SetNamespaceCommand",
       "SetCatalogAndNamespace", "SetCommand");
 
+  static final Set<String> USE_COMMANDS =
+      set("SetNamespaceCommand", "SetCatalogAndNamespace", "SetCatalogCommand");
+
   private final SparkSession session;
 
   public AccessPolicy(SparkSession session) {
@@ -134,6 +137,9 @@ public final class AccessPolicy extends AbstractFunction1<LogicalPlan, BoxedUnit
     void run(LogicalPlan root) {
       if (reader) {
         checkReaderRoot(root);
+        if (USE_COMMANDS.contains(root.getClass().getSimpleName())) {
+          return; // `use x` in the client's own session; what it then reads is checked
+        }
       }
       visit(root, false);
     }
