@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import signal
@@ -138,6 +139,7 @@ class ServeProcess:
         self.port = free_port()
         self.env = env
         self.login = login
+        self._connections: dict[tuple, object] = {}
         self.out = folder / "serve.out"
         self.err = folder / "serve.err"
         with self.out.open("w") as out, self.err.open("w") as err:
@@ -153,8 +155,21 @@ class ServeProcess:
         return f"stdout:\n{self.out.read_text()}\nstderr (end):\n{self.err.read_text()[-3000:]}"
 
     def query(self, sql: str, login: tuple[str, str] | None = None, database: str = "default"):
-        """Rows of `sql` run as `login` (default: the server's own test login)."""
-        return hive_query(self.port, login or self.login, sql, database)
+        """Rows of `sql` run as `login` (default: the server's test login), on a connection
+        kept per login (a log-in costs a password hash; a refused statement leaves it usable).
+        """
+        key = (login or self.login, database)
+        conn = self._connections.get(key)
+        if conn is None:
+            conn = self._connections[key] = hive_connect(self.port, *key[0], database=database)
+        cursor = conn.cursor()
+        try:
+            cursor.execute(sql)
+        except Exception as exc:
+            if "TSocket" in str(exc) or "Broken pipe" in str(exc):
+                self._connections.pop(key, None)
+            raise
+        return cursor.fetchall() if cursor.description else []
 
     def wait_ready(self, timeout: float) -> None:
         """Return once a client gets an answer; fail if the process dies or time runs out."""
@@ -163,7 +178,7 @@ class ServeProcess:
             if self.proc.poll() is not None:
                 pytest.fail(f"retail serve exited with {self.proc.returncode}\n{self.output()}")
             try:
-                self.query("select 1")
+                hive_query(self.port, self.login, "select 1")
                 return
             except Exception:
                 if time.monotonic() > deadline:
@@ -172,6 +187,10 @@ class ServeProcess:
 
     def terminate(self, sig: int = signal.SIGTERM, timeout: float = 60) -> int | None:
         """Send `sig`, return the exit status; killed (and None returned) if it lingers."""
+        for conn in self._connections.values():
+            with contextlib.suppress(Exception):  # the server may be gone already
+                conn.close()
+        self._connections.clear()
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         try:

@@ -9,6 +9,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.CurrentUserContext;
 import org.apache.spark.sql.catalyst.TableIdentifier;
+import org.apache.spark.sql.catalyst.analysis.AnalysisContext;
 import org.apache.spark.sql.catalyst.analysis.ResolvedNamespace;
 import org.apache.spark.sql.catalyst.analysis.ResolvedPersistentView;
 import org.apache.spark.sql.catalyst.analysis.ResolvedTable;
@@ -104,7 +105,11 @@ public final class AccessPolicy extends AbstractFunction1<LogicalPlan, BoxedUnit
     if (!READER.equals(role) && !WRITER.equals(role)) {
       throw deny(user, role, "the user has no role in the users file");
     }
-    new Walk(user, role).run(plan);
+    // Spark checks a view's body on its own while it resolves the view (nested depth > 0),
+    // without the View node around it: the reads are checked once the whole statement is
+    // resolved (with its View nodes), the forbidden plans here too
+    boolean insideView = AnalysisContext.get().nestedViewDepth() > 0;
+    new Walk(user, role, insideView).run(plan);
     return BoxedUnit.UNIT;
   }
 
@@ -112,8 +117,12 @@ public final class AccessPolicy extends AbstractFunction1<LogicalPlan, BoxedUnit
     String hint = READER.equals(role)
         ? " Readers (role bi) may only query, list and describe the published marts."
         : "";
-    return new SecurityException(
+    SecurityException refusal = new SecurityException(
         "retail serve: refused for user '" + user + "' (role " + role + "): " + what + "." + hint);
+    if (System.getenv("RETAIL_SERVING_DEBUG") != null) {
+      refusal.printStackTrace(); // where in Spark the refused plan was checked
+    }
+    return refusal;
   }
 
   /** One check of one plan for one user. */
@@ -125,10 +134,10 @@ public final class AccessPolicy extends AbstractFunction1<LogicalPlan, BoxedUnit
     final Set<String> published;
     final Path warehouse;
 
-    Walk(String user, String role) {
+    Walk(String user, String role, boolean insideView) {
       this.user = user;
       this.role = role;
-      this.reader = READER.equals(role);
+      this.reader = READER.equals(role) && !insideView;
       this.readable = schemas("readableSchemas", "marts,reference");
       this.published = schemas("publishedSchemas", "marts");
       this.warehouse = new Path(session.conf().get("spark.sql.warehouse.dir"));
@@ -212,7 +221,8 @@ public final class AccessPolicy extends AbstractFunction1<LogicalPlan, BoxedUnit
         checkTable(last(Arrays.asList(table.identifier().namespace())), via);
       } else if (plan instanceof ResolvedPersistentView view) {
         checkTable(last(Arrays.asList(view.identifier().namespace())), via);
-      } else if (plan instanceof ResolvedNamespace namespace) {
+      } else if (plan instanceof ResolvedNamespace namespace
+          && !namespace.namespace().isEmpty()) { // empty: the catalog (`show databases`)
         checkTable(last(CollectionConverters.asJava(namespace.namespace())), via);
       }
       for (LogicalPlan child : CollectionConverters.asJava(plan.children())) {
