@@ -9,7 +9,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.CurrentUserContext;
 import org.apache.spark.sql.catalyst.TableIdentifier;
-import org.apache.spark.sql.catalyst.analysis.AnalysisContext;
 import org.apache.spark.sql.catalyst.analysis.ResolvedNamespace;
 import org.apache.spark.sql.catalyst.analysis.ResolvedPersistentView;
 import org.apache.spark.sql.catalyst.analysis.ResolvedTable;
@@ -65,6 +64,9 @@ public final class AccessPolicy extends AbstractFunction1<LogicalPlan, BoxedUnit
       "ShowCurrentNamespace", "ShowCatalogsCommand", "ShowCatalogs", "SetNamespaceCommand",
       "SetCatalogAndNamespace", "SetCommand");
 
+  static final String VIEW_RESOLVER = "org.apache.spark.sql.catalyst.analysis.ViewResolution";
+  static final StackWalker VIEW_RESOLUTION = StackWalker.getInstance();
+
   static final Set<String> USE_COMMANDS =
       set("SetNamespaceCommand", "SetCatalogAndNamespace", "SetCatalogCommand");
 
@@ -105,10 +107,11 @@ public final class AccessPolicy extends AbstractFunction1<LogicalPlan, BoxedUnit
     if (!READER.equals(role) && !WRITER.equals(role)) {
       throw deny(user, role, "the user has no role in the users file");
     }
-    // Spark checks a view's body on its own while it resolves the view (nested depth > 0),
-    // without the View node around it: the reads are checked once the whole statement is
-    // resolved (with its View nodes), the forbidden plans here too
-    boolean insideView = AnalysisContext.get().nestedViewDepth() > 0;
+    // Spark checks a view's body on its own while it resolves the view (ViewResolution), without
+    // the View node around it: its reads are checked once the whole statement is resolved,
+    // with its View nodes; the forbidden plans are checked here too
+    boolean insideView = VIEW_RESOLUTION.walk(frames -> frames.anyMatch(
+        frame -> frame.getClassName().startsWith(VIEW_RESOLVER)));
     new Walk(user, role, insideView).run(plan);
     return BoxedUnit.UNIT;
   }
