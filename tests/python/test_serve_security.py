@@ -98,13 +98,8 @@ def row_count(server: ServeProcess, table: str) -> int:
     ids=["wrong password", "empty password", "unknown user", "no password"],
 )
 def test_a_bad_login_is_refused(server, login):
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(Exception, match="Error validating the login"):
         hive_connect(server.port, *login).close()
-    assert (
-        "bad" in str(caught.value).lower()
-        or "auth" in str(caught.value).lower()
-        or str(caught.value)
-    )
 
 
 def test_without_sasl_the_server_does_not_answer(server):
@@ -268,11 +263,18 @@ def test_sqlalchemy_lists_the_marts_and_queries_them(server):
     )
     try:
         inspector = sqlalchemy.inspect(engine)
-        assert set(MARTS) <= set(inspector.get_table_names(schema="marts"))
+        assert "marts" in inspector.get_schema_names()
+        # PyHive's get_table_names reads the first column of SHOW TABLES, which on Spark is the
+        # schema (namespace, tableName, isTemporary): list the tables with SQL instead
+        with engine.connect() as conn:
+            rows = conn.execute(sqlalchemy.text("show tables in marts")).mappings().all()
+            tables = {row["tableName"] for row in rows}
+            count = conn.execute(sqlalchemy.text("select count(*) from marts.fct_sales")).scalar()
+        assert set(MARTS) <= tables
+        for table in tables:
+            assert inspector.get_columns(table, schema="marts")
         columns = [c["name"] for c in inspector.get_columns("dim_countries", schema="marts")]
         assert columns == ["country"]
-        with engine.connect() as conn:
-            count = conn.execute(sqlalchemy.text("select count(*) from marts.fct_sales")).scalar()
         assert count == LINES
     finally:
         engine.dispose()
