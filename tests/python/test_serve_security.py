@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import socket
+import sys
 import threading
 import time
 from pathlib import Path
@@ -31,6 +32,7 @@ def load_bench():
     """bench/serve_load.py as a module (the load test's driver, shared with the benchmark)."""
     spec = importlib.util.spec_from_file_location("serve_load", REPO / "bench" / "serve_load.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
