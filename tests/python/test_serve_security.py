@@ -65,7 +65,7 @@ def server(tmp_path_factory):
             "create view marts.fct_sales as select * from marts_audit.fct_sales version as of 0",
             "create table marts.dim_countries using delta as "
             "select distinct country from raw.transactions",
-            "create table reference.service_stock_codes using delta as select 'POST' as stock_code",
+            "create table reference.demo_stock_codes using delta as select 'POST' as stock_code",
         ):
             served.query(sql)
         yield served
@@ -129,7 +129,7 @@ def test_a_reader_queries_every_mart_and_calls_a_udf(server):
         READER,
     )
     assert len(rows) == 3 and all(isinstance(r[0], str) and r[0] for r in rows)
-    assert server.query("select * from reference.service_stock_codes", READER) == [("POST",)]
+    assert server.query("select * from reference.demo_stock_codes", READER) == [("POST",)]
     assert server.query("describe marts.dim_countries", READER)[0][0] == "country"
 
 
@@ -322,6 +322,7 @@ def test_dbt_builds_while_readers_read(server):
             [BIN / "dbt", "build", "--target", "thrift", "-s", "+stg_online_retail__invoice_lines",
              "--indirect-selection", "cautious"],
             env,
+            timeout=1500,  # 31 nodes: minutes when the machine is shared
         )  # fmt: skip
     finally:
         time.sleep(2)
