@@ -9,7 +9,7 @@ DATA   ?=
 # pyspark's workers must use the venv's interpreter
 export PYSPARK_PYTHON := $(abspath $(BIN)/python)
 
-.PHONY: help setup java jars run test test-real lint format docs serve-docs bench clean clean-warehouse
+.PHONY: help setup java jars serving-jar run test test-real lint format docs serve-docs bench clean clean-warehouse
 
 help:
 	@echo "make run [DATA=file-or-folder]  set up, ingest (demo data if no DATA), dbt build, docs, summary"
@@ -19,7 +19,7 @@ help:
 	@echo "make bench                      run the benchmarks in bench/ (results: BENCHMARKS.md; real data: bench/run.py --data ../shared/data)"
 	@echo "make clean-warehouse            delete the embedded warehouse and metastore"
 
-setup: java jars $(STAMP)
+setup: java jars $(STAMP) serving-jar
 
 # The Delta Lake jars, fetched from Maven Central once (scripts/fetch_jars.sh)
 jars:
@@ -27,6 +27,10 @@ jars:
 
 java:
 	@scripts/check_java.sh
+
+# The Thrift Server's authentication and access control, compiled against PySpark's jars
+serving-jar: $(STAMP)
+	@scripts/build_serving_jar.sh
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10+ is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.x")'

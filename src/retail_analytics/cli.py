@@ -60,8 +60,15 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from retail_analytics import serve
 
-    if not serve.is_loopback(args.host) and args.allow_remote:
-        print(serve.NO_AUTH_WARNING.format(host=args.host, port=args.port), file=sys.stderr)
+    options = serve.ServeOptions(
+        host=args.host,
+        port=args.port,
+        auth=not args.no_auth,
+        allow_remote=args.allow_remote,
+        tls_keystore=args.tls_keystore,
+    )
+    if not serve.is_loopback(args.host) and options.tls_keystore is None:
+        print(serve.NO_TLS_WARNING.format(host=args.host, port=args.port), file=sys.stderr)
 
     def ready(info: serve.ServerInfo) -> None:
         print(f"Thrift Server (HiveServer2) ready: {info.jdbc_url}", flush=True)
@@ -72,9 +79,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             )
         print(f"  schemas: {', '.join(info.schemas)}")
         print(f"  Python UDFs: {', '.join(info.udfs) or 'none'}")
+        if options.auth:
+            print("  authentication: users file (retail users add NAME --role bi|dbt)")
+        else:
+            print("  NO authentication (--no-auth): every local client may build and change tables")
         print("  stop with Ctrl-C (or SIGTERM)", flush=True)
 
-    serve.serve(args.host, args.port, allow_remote=args.allow_remote, on_ready=ready)
+    serve.serve(options, on_ready=ready)
     print("Thrift Server stopped")
     return 0
 
@@ -95,6 +106,30 @@ def _cmd_rollback(args: argparse.Namespace) -> int:
 
     pipeline.dbt(["run-operation", "rollback_marts"])
     print(publish.status(pipeline.get_spark(), history=3).render())
+    return 0
+
+
+def _cmd_users(args: argparse.Namespace) -> int:
+    import getpass
+
+    from retail_analytics import users
+
+    if args.users_command == "add":
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = getpass.getpass(f"password for {args.name}: ")
+            if getpass.getpass("again: ") != password:
+                raise users.UsersError("the two passwords differ")
+        path = users.add(args.name, args.role, password)
+        print(f"{args.name} ({args.role}) in {path}")
+    elif args.users_command == "remove":
+        if not users.remove(args.name):
+            raise users.UsersError(f"no user {args.name} in {users.users_file()}")
+        print(f"removed {args.name}")
+    else:
+        for user in users.read().values():
+            print(f"{user.name}\t{user.role}")
     return 0
 
 
@@ -164,7 +199,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--allow-remote",
         action="store_true",
-        help="allow a non-loopback --host (the server has no authentication)",
+        help="allow a non-loopback --host (never without authentication)",
+    )
+    p.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="no log-in, every client trusted as the dbt role: loopback only",
+    )
+    p.add_argument(
+        "--tls-keystore",
+        type=Path,
+        default=None,
+        help="TLS with this JKS/PKCS12 keystore (its password in RETAIL_TLS_KEYSTORE_PASSWORD)",
     )
     p.set_defaults(func=_cmd_serve)
 
@@ -188,6 +234,19 @@ def build_parser() -> argparse.ArgumentParser:
         "rollback", help="point the published marts back at the previous publication's versions"
     )
     p.set_defaults(func=_cmd_rollback)
+
+    p = sub.add_parser("users", help="the users of `retail serve`: add, remove, list")
+    users_sub = p.add_subparsers(dest="users_command", required=True)
+    q = users_sub.add_parser("add", help="add a user, or change its role and password")
+    q.add_argument("name")
+    q.add_argument("--role", choices=("bi", "dbt"), required=True, help="bi reads, dbt builds")
+    q.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    q = users_sub.add_parser("remove", help="remove a user")
+    q.add_argument("name")
+    users_sub.add_parser("list", help="list users and roles")
+    p.set_defaults(func=_cmd_users)
 
     p = sub.add_parser("report", help="write a self-contained HTML report of the marts")
     p.add_argument(

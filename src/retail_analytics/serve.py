@@ -1,33 +1,48 @@
 """A Spark Thrift Server (HiveServer2 protocol) over the project's warehouse, for BI and dbt.
 
 The server runs inside this process's SparkSession, built by `get_spark` like every other
-entry point, so clients see the same warehouse, metastore and registered Python UDFs. All
-clients share that one session (`singleSession`), which is what makes the session's UDFs
-callable over JDBC/ODBC.
+entry point, so clients see the same warehouse, metastore and registered Python UDFs.
+
+Safe by default: clients log in (HiveServer2 CUSTOM authentication against the users file of
+`retail users`), each client gets a session of its own (its `use` and `set` touch no one
+else; the Python UDFs are shared into every new session), and a session extension checks
+every statement against the user's role before it runs (java/serving: `bi` reads the
+published marts only, no role runs commands or loads code). No Spark UI, no SQL on files,
+and no authentication only on loopback with `--no-auth`.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import signal
 import socket
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
+from retail_analytics import users
 from retail_analytics.errors import RetailError
-from retail_analytics.spark import SparkSettings, get_spark
+from retail_analytics.spark import PROJECT_DIR, SparkSettings, delta_jars, get_spark
 
 log = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 10000
 DEFAULT_SCHEMA = "marts"
-NO_AUTH_WARNING = (
-    "WARNING: this HiveServer2 has no authentication and no TLS: anyone who can reach "
-    "{host}:{port} can read and change every table. Put it behind a firewall or a VPN."
+NO_TLS_WARNING = (
+    "WARNING: no TLS: passwords and query results cross the network in clear text to "
+    "{host}:{port}. Add --tls-keystore, or reach the server through an SSH tunnel or a VPN."
 )
+SERVING_JAR = PROJECT_DIR / "java" / "serving" / "target" / "retail-serving.jar"
+EXTENSION = "retail.serving.ServingExtension"
+AUTHENTICATOR = "retail.serving.PasswordFileAuthenticator"
+# what readers may read; a view in a published schema may read anything (write-audit-publish)
+READABLE_SCHEMAS = ("marts", "reference")
+PUBLISHED_SCHEMAS = ("marts",)
+TLS_PASSWORD_ENV = "RETAIL_TLS_KEYSTORE_PASSWORD"
 
 
 class ServeError(RetailError):
@@ -35,13 +50,26 @@ class ServeError(RetailError):
 
 
 class RemoteBindError(ServeError):
-    """A non-loopback address was asked for without --allow-remote."""
+    """A non-loopback address was asked for without authentication or --allow-remote."""
 
-    def __init__(self, host: str) -> None:
-        super().__init__(
-            f"refusing to listen on {host}: the Thrift Server has no authentication, so it "
-            "listens on 127.0.0.1 only unless you pass --allow-remote (and protect the port)."
-        )
+    def __init__(self, host: str, auth: bool) -> None:
+        if not auth:
+            reason = "--no-auth is for loopback only (127.0.0.1, ::1, localhost)"
+        else:
+            reason = "other machines are let in only with --allow-remote"
+        super().__init__(f"refusing to listen on {host}: {reason}.")
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """How the server listens and whom it lets in."""
+
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    auth: bool = True
+    allow_remote: bool = False
+    tls_keystore: Path | None = None
+    readable_schemas: tuple[str, ...] = READABLE_SCHEMAS
 
 
 class PortInUseError(ServeError):
@@ -89,10 +117,10 @@ def is_wildcard(host: str) -> bool:
     return host in ("0.0.0.0", "::", "")
 
 
-def check_bind(host: str, port: int, allow_remote: bool) -> None:
-    """Refuse a remote address without `allow_remote`, and a port that is already taken."""
-    if not is_loopback(host) and not allow_remote:
-        raise RemoteBindError(host)
+def check_bind(host: str, port: int, allow_remote: bool, auth: bool = True) -> None:
+    """Refuse a remote address without auth or `allow_remote`, and a port already taken."""
+    if not is_loopback(host) and not (auth and allow_remote):
+        raise RemoteBindError(host, auth)
     try:
         infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
@@ -106,19 +134,73 @@ def check_bind(host: str, port: int, allow_remote: bool) -> None:
             raise PortInUseError(host, port, exc.strerror or str(exc)) from None
 
 
-def thrift_conf(host: str, port: int) -> dict[str, str]:
-    """The Spark settings that make the session a one-session Thrift Server on host:port."""
+def thrift_conf(options: ServeOptions) -> dict[str, str]:
+    """The Spark settings of a Thrift Server with these options."""
     # `spark.hive.x` reaches Hive's configuration as `x` (a bare `hive.x` works too, but
     # spark-submit warns that it ignores it).
-    return {
-        # every client shares the one session, with its Python UDFs
-        "spark.sql.hive.thriftServer.singleSession": "true",
-        "spark.hive.server2.thrift.port": str(port),
-        "spark.hive.server2.thrift.bind.host": host,
+    conf = {
+        # a session per client: one client's `use` and `set` never reach another
+        "spark.sql.hive.thriftServer.singleSession": "false",
+        "spark.hive.server2.thrift.port": str(options.port),
+        "spark.hive.server2.thrift.bind.host": options.host,
         "spark.hive.server2.transport.mode": "binary",
+        "spark.hive.server2.enable.doAs": "false",
         # per-query log files under /tmp, which nobody reads here and whose cleanup fails noisily
         "spark.hive.server2.logging.operation.enabled": "false",
+        # no `select * from text.`/etc/passwd``; no web UI to anyone
+        "spark.sql.runSQLOnFiles": "false",
+        "spark.ui.enabled": "false",
+        "spark.retail.serving.readableSchemas": ",".join(options.readable_schemas),
+        "spark.retail.serving.publishedSchemas": ",".join(PUBLISHED_SCHEMAS),
+        # without authentication every client is trusted as the writer (loopback only)
+        "spark.retail.serving.defaultRole": "" if options.auth else "dbt",
     }
+    if options.auth:
+        conf["spark.hive.server2.authentication"] = "CUSTOM"
+        conf["spark.hive.server2.custom.authentication.class"] = AUTHENTICATOR
+    else:
+        conf["spark.hive.server2.authentication"] = "NONE"
+    if options.tls_keystore is not None:
+        conf["spark.hive.server2.use.SSL"] = "true"
+        conf["spark.hive.server2.keystore.path"] = str(options.tls_keystore)
+        conf["spark.hive.server2.keystore.password"] = os.environ.get(TLS_PASSWORD_ENV, "")
+    return conf
+
+
+def check_options(options: ServeOptions) -> None:
+    """Refuse what cannot work before a JVM starts: no users, no jar, no keystore."""
+    if not SERVING_JAR.is_file():
+        raise ServeError(
+            f"{SERVING_JAR} is missing: build it with `make setup` (scripts/build_serving_jar.sh)"
+        )
+    if options.auth and not any(u.role in users.ROLES for u in users.read().values()):
+        raise ServeError(
+            f"no users in {users.users_file()}: add one with `retail users add NAME --role bi` "
+            "(or, on loopback only, serve without authentication: --no-auth)"
+        )
+    if options.tls_keystore is not None:
+        if not options.tls_keystore.is_file():
+            raise ServeError(f"no keystore at {options.tls_keystore}")
+        if not os.environ.get(TLS_PASSWORD_ENV):
+            raise ServeError(f"set {TLS_PASSWORD_ENV} to the keystore's password")
+
+
+def serving_settings(options: ServeOptions) -> SparkSettings:
+    """`get_spark`'s settings from the environment, plus the server's."""
+    settings = SparkSettings.from_env(extra=thrift_conf(options))
+    extra = dict(settings.extra)
+    if settings.master.startswith("local"):
+        # the driver's own ports (RPC, block manager) on loopback too
+        extra.update({"spark.driver.bindAddress": "127.0.0.1", "spark.driver.host": "127.0.0.1"})
+    return replace(
+        settings,
+        ui_enabled=False,
+        extra=extra,
+        extra_extensions=(*settings.extra_extensions, EXTENSION),
+        # Delta's jars on the JVM's own classpath too: client sessions run on Hive's threads,
+        # which do not reliably see the loader `spark.jars` adds
+        extra_jars=(*settings.extra_jars, *delta_jars(), SERVING_JAR),
+    )
 
 
 def quiet_client_errors(spark) -> None:
@@ -136,7 +218,18 @@ def quiet_client_errors(spark) -> None:
     )
 
 
-def start(host: str, port: int):
+def share_udfs(spark) -> tuple[str, ...]:
+    """Make the UDFs registered on the root session exist in every client's session."""
+    names = [name.rsplit(".", 1)[-1] for name in user_functions(spark)]
+    gateway = spark.sparkContext._gateway
+    array = gateway.new_array(gateway.jvm.java.lang.String, len(names))
+    for i, name in enumerate(names):
+        array[i] = name
+    spark._jvm.retail.serving.SharedFunctions.share(spark._jsparkSession, array)
+    return tuple(names)
+
+
+def start(options: ServeOptions):
     """Build the session through `get_spark` and start the Thrift Server on it."""
     from pyspark import SparkContext
 
@@ -146,10 +239,19 @@ def start(host: str, port: int):
             "this process already has a SparkSession: start the Thrift Server in a process "
             "of its own (`retail serve`)"
         )
-    spark = get_spark(SparkSettings.from_env(extra=thrift_conf(host, port)))
+    # read by the authenticator and the access check in the JVM (java/serving)
+    os.environ["RETAIL_USERS_FILE"] = str(users.users_file())
+    spark = get_spark(serving_settings(options))
     quiet_client_errors(spark)
+    share_udfs(spark)
+    if options.auth:
+        # Hive's CustomAuthenticationProviderImpl reads a fresh HiveConf, which sees system
+        # properties but not the session's `spark.hive.*` settings
+        spark._jvm.java.lang.System.setProperty(
+            "hive.server2.custom.authentication.class", AUTHENTICATOR
+        )
     server_class = spark._jvm.org.apache.spark.sql.hive.thriftserver.HiveThriftServer2
-    log.info("starting the Thrift Server on %s:%d", host, port)
+    log.info("starting the Thrift Server on %s:%d", options.host, options.port)
     server = server_class.startWithContext(spark._jsparkSession.sqlContext())
     return spark, server
 
@@ -161,13 +263,13 @@ def user_functions(spark) -> tuple[str, ...]:
 
 
 def serve(
-    host: str = DEFAULT_HOST,
-    port: int = DEFAULT_PORT,
-    allow_remote: bool = False,
+    options: ServeOptions,
     on_ready: Callable[[ServerInfo], None] | None = None,
 ) -> None:
     """Run the Thrift Server until SIGINT or SIGTERM, then stop it and the session."""
-    check_bind(host, port, allow_remote)
+    host, port = options.host, options.port
+    check_bind(host, port, options.allow_remote, options.auth)
+    check_options(options)
     stop = threading.Event()
     signals = (signal.SIGINT, signal.SIGTERM)
     previous = {sig: signal.getsignal(sig) for sig in signals}
@@ -179,7 +281,7 @@ def serve(
         signal.signal(sig, on_signal)
     try:
         try:
-            spark, server = start(host, port)
+            spark, server = start(options)
         except KeyboardInterrupt:  # Ctrl-C while PySpark's own SIGINT handler was in place
             log.info("interrupted while starting")
             return

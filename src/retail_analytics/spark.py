@@ -80,6 +80,8 @@ class SparkSettings:
     extra: dict[str, str] = field(default_factory=dict)
     # session extensions besides Delta's (e.g. the Thrift Server's access control)
     extra_extensions: tuple[str, ...] = ()
+    # jars besides Delta's on the driver's classpath (e.g. the Thrift Server's, see serve.py)
+    extra_jars: tuple[Path, ...] = ()
 
     @classmethod
     def from_env(cls, extra: dict[str, str] | None = None) -> SparkSettings:
@@ -131,6 +133,7 @@ class SparkSettings:
             "spark.ui.showConsoleProgress": "false",
             # Delta Lake: every table of the lake and of the models is a Delta table.
             "spark.jars": ",".join(str(p) for p in delta_jars()),
+            **self.classpath_conf(),
             "spark.sql.extensions": ",".join(extensions),
             "spark.sql.catalog.spark_catalog": DELTA_CATALOG,
             # The lake's logs are short: one partition to rebuild a table's snapshot, not 50.
@@ -141,6 +144,12 @@ class SparkSettings:
         }
         conf.update(self.extra)
         return conf
+
+    def classpath_conf(self) -> dict[str, str]:
+        """`extra_jars` on the driver's own classpath: classes Hive loads by name need it."""
+        if not self.extra_jars:
+            return {}
+        return {"spark.driver.extraClassPath": os.pathsep.join(str(p) for p in self.extra_jars)}
 
 
 def get_spark(settings: SparkSettings | None = None) -> SparkSession:

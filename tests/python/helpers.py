@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -105,3 +107,110 @@ def run_chromium(
         proc.communicate()
         pytest.fail(f"chromium did not finish on {url} within {timeout}s")
     return subprocess.CompletedProcess(command, proc.returncode, out, err)
+
+
+def hive_connect(port: int, user: str, password: str | None, database: str = "default", **kw):
+    """A PyHive connection to a Thrift Server on 127.0.0.1, logged in with user and password."""
+    from pyhive import hive
+
+    kw.setdefault("auth", "CUSTOM")
+    return hive.connect(
+        host="127.0.0.1", port=port, username=user, password=password, database=database, **kw
+    )
+
+
+def hive_query(port: int, login: tuple[str, str], sql: str, database: str = "default") -> list:
+    """Run one statement on a connection of its own; its rows ([] for a statement without)."""
+    conn = hive_connect(port, *login, database=database)
+    try:
+        cursor = conn.cursor()
+        cursor.execute(sql)
+        return cursor.fetchall() if cursor.description else []
+    finally:
+        conn.close()
+
+
+class ServeProcess:
+    """A `retail serve` process; its output goes to files so a full pipe never blocks it."""
+
+    def __init__(
+        self, env: dict[str, str], folder: Path, login: tuple[str, str], *args: str
+    ) -> None:
+        self.port = free_port()
+        self.env = env
+        self.login = login
+        self._connections: dict[tuple, object] = {}
+        self.out = folder / "serve.out"
+        self.err = folder / "serve.err"
+        with self.out.open("w") as out, self.err.open("w") as err:
+            self.proc = subprocess.Popen(
+                [str(BIN / "retail"), "serve", "--port", str(self.port), *args],
+                cwd=REPO,
+                env=env,
+                stdout=out,
+                stderr=err,
+            )
+
+    def output(self) -> str:
+        return f"stdout:\n{self.out.read_text()}\nstderr (end):\n{self.err.read_text()[-3000:]}"
+
+    def query(self, sql: str, login: tuple[str, str] | None = None, database: str = "default"):
+        """Rows of `sql` run as `login` (default: the server's test login), on a connection
+        kept per login (a log-in costs a password hash; a refused statement leaves it usable).
+        """
+        key = (login or self.login, database)
+        conn = self._connections.get(key)
+        if conn is None:
+            conn = self._connections[key] = hive_connect(self.port, *key[0], database=database)
+        cursor = conn.cursor()
+        try:
+            cursor.execute(sql)
+        except Exception as exc:
+            if "TSocket" in str(exc) or "Broken pipe" in str(exc):
+                self._connections.pop(key, None)
+            raise
+        return cursor.fetchall() if cursor.description else []
+
+    def wait_ready(self, timeout: float) -> None:
+        """Return once a client gets an answer; fail if the process dies or time runs out."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                pytest.fail(f"retail serve exited with {self.proc.returncode}\n{self.output()}")
+            try:
+                hive_query(self.port, self.login, "select 1")
+                return
+            except Exception:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"retail serve not ready after {timeout}s\n{self.output()}")
+                time.sleep(1)
+
+    def terminate(self, sig: int = signal.SIGTERM, timeout: float = 60) -> int | None:
+        """Send `sig`, return the exit status; killed (and None returned) if it lingers."""
+        for conn in self._connections.values():
+            with contextlib.suppress(Exception):  # the server may be gone already
+                conn.close()
+        self._connections.clear()
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(30)
+            return None
+
+
+def add_user(env: dict[str, str], name: str, role: str, password: str) -> None:
+    """`retail users add` with the password on standard input."""
+    result = subprocess.run(
+        [str(BIN / "retail"), "users", "add", name, "--role", role, "--password-stdin"],
+        cwd=REPO,
+        env=env,
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr

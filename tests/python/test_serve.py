@@ -4,94 +4,36 @@ from __future__ import annotations
 
 import signal
 import socket
-import subprocess
-import time
-from pathlib import Path
 
 import pytest
 
-from .conftest import REPO
-from .helpers import BIN, free_port, lake_env, run
+from .helpers import BIN, ServeProcess, add_user, free_port, hive_query, lake_env, run
 
 LINES = 3000
 START_TIMEOUT = 180  # seconds for the JVM, the metastore and the server to come up
 pytestmark = pytest.mark.slow
 
 
-def connect(port: int, database: str = "default"):
-    from pyhive import hive
-
-    return hive.connect(host="127.0.0.1", port=port, username="pytest", database=database)
+WRITER = ("pytest_dbt", "pytest-writer-1")
 
 
 def query(port: int, sql: str) -> list[tuple]:
-    conn = connect(port)
-    try:
-        cursor = conn.cursor()
-        cursor.execute(sql)
-        return cursor.fetchall()
-    finally:
-        conn.close()
-
-
-class Server:
-    """A `retail serve` process; its output goes to files so a full pipe never blocks it."""
-
-    def __init__(self, env: dict[str, str], folder: Path) -> None:
-        self.port = free_port()
-        self.out = folder / "serve.out"
-        self.err = folder / "serve.err"
-        with self.out.open("w") as out, self.err.open("w") as err:
-            self.proc = subprocess.Popen(
-                [str(BIN / "retail"), "serve", "--port", str(self.port)],
-                cwd=REPO,
-                env=env,
-                stdout=out,
-                stderr=err,
-            )
-
-    def output(self) -> str:
-        return f"stdout:\n{self.out.read_text()}\nstderr (end):\n{self.err.read_text()[-3000:]}"
-
-    def wait_ready(self, timeout: float) -> None:
-        """Return once a PyHive client gets an answer; fail if the process dies or time runs out."""
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.proc.poll() is not None:
-                pytest.fail(f"retail serve exited with {self.proc.returncode}\n{self.output()}")
-            try:
-                query(self.port, "select 1")
-                return
-            except Exception:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"retail serve not ready after {timeout}s\n{self.output()}")
-                time.sleep(1)
-
-    def terminate(self, sig: int = signal.SIGTERM, timeout: float = 60) -> int | None:
-        """Send `sig`, return the exit status; killed (and None returned) if it lingers."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(30)
-            return None
+    return hive_query(port, WRITER, sql)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`retail serve` on a free port over a lake with LINES generated lines in raw."""
     folder = tmp_path_factory.mktemp("served_lake")
-    env = lake_env(folder)
+    env = dict(lake_env(folder), RETAIL_USERS_FILE=str(folder / "users"))
+    add_user(env, *WRITER[:1], "dbt", WRITER[1])
     data = folder / "t.parquet"
     gen = run([BIN / "retail", "generate", "--lines", LINES, "-o", data, "-q"], env)
     assert gen.returncode == 0, gen.stderr
     load = run([BIN / "retail", "ingest", data], env)  # before the server: Derby admits one JVM
     assert load.returncode == 0, load.stderr
 
-    served = Server(env, folder)
-    served.env = env
+    served = ServeProcess(env, folder, WRITER)
     try:
         served.wait_ready(START_TIMEOUT)
         yield served
@@ -109,25 +51,8 @@ def test_clients_list_and_query_the_lake(server):
     assert f"ready: jdbc:hive2://127.0.0.1:{server.port}/marts" in out
 
 
-def test_clients_share_one_session_and_its_functions(server):
-    # a function registered by one client is callable by another: one session for all,
-    # which is what makes the UDFs registered at start callable over the wire
-    first, second = connect(server.port), connect(server.port)
-    try:
-        first.cursor().execute(
-            "create temporary function shout as "
-            "'org.apache.hadoop.hive.ql.udf.generic.GenericUDFUpper'"
-        )
-        cursor = second.cursor()
-        cursor.execute("select shout('jumbo bag')")
-        assert cursor.fetchall() == [("JUMBO BAG",)]
-    finally:
-        first.close()
-        second.close()
-
-
 def test_the_project_udfs_are_callable_over_the_wire(server):
-    names = {row[0] for row in query(server.port, "show user functions")} - {"shout"}
+    names = {row[0] for row in query(server.port, "show user functions")}
     # names may be qualified (spark_catalog.default.x) or plain
     names = {name.rsplit(".", 1)[-1] for name in names}
     if not names:
@@ -145,7 +70,13 @@ def test_the_project_udfs_are_callable_over_the_wire(server):
 
 
 def test_dbt_builds_through_the_server(server):
-    env = dict(server.env, SPARK_THRIFT_HOST="127.0.0.1", SPARK_THRIFT_PORT=str(server.port))
+    env = dict(
+        server.env,
+        SPARK_THRIFT_HOST="127.0.0.1",
+        SPARK_THRIFT_PORT=str(server.port),
+        SPARK_THRIFT_USER=WRITER[0],
+        SPARK_THRIFT_PASSWORD=WRITER[1],
+    )
     build = run(
         [
             BIN / "dbt",
@@ -190,7 +121,8 @@ def test_sigterm_stops_the_server_cleanly(server):
 
 def test_ctrl_c_stops_the_server_cleanly(tmp_path):
     # SIGINT, as Ctrl-C sends it, on a server over an empty lake of its own
-    served = Server(lake_env(tmp_path), tmp_path)
+    # without authentication (loopback only, as --no-auth allows), over an empty lake
+    served = ServeProcess(lake_env(tmp_path), tmp_path, ("anyone", "x"), "--no-auth")
     try:
         served.wait_ready(START_TIMEOUT)
         assert served.terminate(signal.SIGINT) == 0, served.output()
@@ -201,7 +133,9 @@ def test_ctrl_c_stops_the_server_cleanly(tmp_path):
 
 
 def test_a_remote_address_needs_allow_remote(tmp_path):
-    result = run([BIN / "retail", "serve", "--host", "0.0.0.0"], lake_env(tmp_path), timeout=60)
+    env = dict(lake_env(tmp_path), RETAIL_USERS_FILE=str(tmp_path / "users"))
+    add_user(env, *WRITER[:1], "dbt", WRITER[1])
+    result = run([BIN / "retail", "serve", "--host", "0.0.0.0"], env, timeout=60)
     assert result.returncode == 1
     assert "refusing to listen on 0.0.0.0" in result.stderr
     assert "--allow-remote" in result.stderr
@@ -213,7 +147,9 @@ def test_a_taken_port_gets_a_message(tmp_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = run([BIN / "retail", "serve", "--port", port], lake_env(tmp_path), timeout=60)
+        result = run(
+            [BIN / "retail", "serve", "--port", port, "--no-auth"], lake_env(tmp_path), timeout=60
+        )
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
