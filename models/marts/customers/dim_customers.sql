@@ -43,7 +43,10 @@ totals as (
         sum(gross_sales) as gross_sales,
         sum(returns) as returns,
         sum(net_revenue) as net_revenue,
-        sum(service_charges) as service_charges
+        sum(contra_revenue) as contra_revenue,
+        sum(postage_income) as postage_income,
+        sum(fees_and_charges) as fees_and_charges,
+        sum(other_service_amount) as other_service_amount
     from customer_invoices
     group by 1
 
@@ -65,9 +68,11 @@ final as (
         totals.gross_sales,
         totals.returns,
         totals.net_revenue,
-        totals.service_charges,
-        cast(totals.net_revenue / nullif(totals.orders, 0) as decimal(18, 2))
-            as average_order_value,
+        totals.contra_revenue,
+        totals.postage_income,
+        totals.fees_and_charges,
+        totals.other_service_amount,
+        {{ average_order_value('totals.net_revenue', 'totals.orders') }} as average_order_value,
         cast(-totals.returns / nullif(totals.gross_sales, 0) as decimal(9, 4)) as return_rate,
         datediff(totals.last_purchase_at, totals.first_purchase_at) as tenure_days,
         coalesce(

@@ -20,7 +20,10 @@ totals as (
         sum(gross_sales) as gross_sales,
         sum(returns) as returns,
         sum(net_revenue) as net_revenue,
-        sum(service_charges) as service_charges,
+        sum(contra_revenue) as contra_revenue,
+        sum(postage_income) as postage_income,
+        sum(fees_and_charges) as fees_and_charges,
+        sum(other_service_amount) as other_service_amount,
         count(distinct case when line_type = 'sale' then invoice_id end) as orders,
         count(distinct case when line_type = 'sale' then customer_id end) as customers,
         min(invoice_month) as first_month,
@@ -42,11 +45,13 @@ final as (
         totals.gross_sales,
         totals.returns,
         totals.net_revenue,
-        totals.service_charges,
+        totals.contra_revenue,
+        totals.postage_income,
+        totals.fees_and_charges,
+        totals.other_service_amount,
         totals.orders,
         totals.customers,
-        cast(totals.gross_sales / nullif(totals.orders, 0) as decimal(18, 2))
-            as average_order_value,
+        {{ average_order_value('totals.net_revenue', 'totals.orders') }} as average_order_value,
         cast(
             totals.net_revenue / nullif(sum(totals.net_revenue) over (), 0) as decimal(9, 6)
         ) as share_of_net_revenue,
