@@ -77,7 +77,7 @@ final as (
             when is_complete_month
                 then cast(active_customers / cohort_customers as decimal(9, 4))
         end as retention_rate,
-        net_revenue,
+        cast(net_revenue as decimal(18, 2)) as net_revenue,
         cast(
             sum(net_revenue) over (
                 partition by cohort_month
