@@ -1,17 +1,28 @@
--- Every mart's net revenue equals staging's, to the cent, for the population the mart
--- covers. Staging's side is re-derived here from the revenue definitions, independently
--- of int_invoice_lines_valued, so a mistake there shows up too. A row = a mart that is off.
+-- Every mart's revenue components equal staging's, to the cent, for the population the
+-- mart covers: net revenue, and (where the mart carries them) contra-revenue, postage
+-- income, fees and charges and the other service amounts. Staging's side is re-derived
+-- here from the revenue definitions and the service-code seed, independently of
+-- int_invoice_lines_valued, so a mistake there shows up too. A row = a mart and measure
+-- that is off.
+{% set service_measures = [
+    'contra_revenue', 'postage_income', 'fees_and_charges', 'other_service_amount'
+] %}
 {% set checks = [
     ('fct_country_revenue_monthly', 'all_lines', 'net_revenue', 'true'),
     ('fct_country_summary', 'all_lines', 'net_revenue', 'true'),
-    ('fct_product_revenue_monthly', 'all_lines', 'net_revenue', 'true'),
-    ('fct_product_performance', 'all_lines', 'net_revenue', 'true'),
-    ('fct_category_revenue_monthly', 'all_lines', 'net_revenue', 'true'),
+    ('fct_product_revenue_monthly', 'goods_lines', 'net_revenue', 'true'),
+    ('fct_product_performance', 'goods_lines', 'net_revenue', 'true'),
+    ('fct_category_revenue_monthly', 'goods_lines', 'net_revenue', 'true'),
     ('dim_customers', 'customer_lines', 'net_revenue', 'true'),
     ('fct_customer_concentration', 'customer_lines', 'net_revenue',
         "customer_group = 'all customers'"),
     ('fct_customer_cohorts', 'buyer_lines_from_cohort', 'net_revenue', 'true'),
 ] %}
+{%- for measure in service_measures %}
+    {%- do checks.append(('fct_country_revenue_monthly', 'all_lines', measure, 'true')) %}
+    {%- do checks.append(('fct_country_summary', 'all_lines', measure, 'true')) %}
+    {%- do checks.append(('dim_customers', 'customer_lines', measure, 'true')) %}
+{%- endfor %}
 {%- if not var('rfm_as_of') %}
     {%- do checks.append(('fct_customer_rfm', 'buyer_lines', 'monetary', 'true')) %}
     {%- do checks.append(
@@ -27,23 +38,78 @@ staging as (
 
 ),
 
+seed as (
+
+    select * from {{ ref('service_stock_codes') }}
+
+),
+
+-- each staging line's revenue category straight from the seed: by its exact code, else
+-- by a prefix; adjustment invoices' lines are adjustments, not service lines
+categorised as (
+
+    select
+        staging.invoice_line_id,
+        coalesce(
+            max(case when seed.match_type = 'exact' then seed.revenue_category end),
+            max(case when seed.match_type = 'prefix' then seed.revenue_category end)
+        ) as revenue_category
+    from staging
+    inner join seed
+        on
+            (seed.match_type = 'exact' and staging.stock_code = upper(seed.stock_code))
+            or (
+                seed.match_type = 'prefix'
+                and left(staging.stock_code, length(seed.stock_code)) = upper(seed.stock_code)
+            )
+    where not startswith(staging.invoice_id, 'A')
+    group by 1
+
+),
+
 lines as (
 
     select
-        customer_id,
-        trunc(invoice_date, 'MM') as invoice_month,
+        staging.customer_id,
+        trunc(staging.invoice_date, 'MM') as invoice_month,
         case
-            when is_service_charge or is_adjustment then 0
-            when is_cancellation then line_amount
-            when quantity > 0 and unit_price_exact > 0 then line_amount
+            when startswith(staging.invoice_id, 'A') then 0
+            when categorised.revenue_category = 'contra_revenue' then staging.line_amount
+            when categorised.revenue_category is not null then 0
+            when startswith(staging.invoice_id, 'C') then staging.line_amount
+            when staging.quantity > 0 and staging.unit_price_exact > 0 then staging.line_amount
             else 0
         end as net_revenue,
-        not is_service_charge
-        and not is_adjustment
-        and not is_cancellation
-        and quantity > 0
-        and unit_price_exact > 0 as is_sale
+        case
+            when startswith(staging.invoice_id, 'A') then 0
+            when categorised.revenue_category is not null then 0
+            when startswith(staging.invoice_id, 'C') then staging.line_amount
+            when staging.quantity > 0 and staging.unit_price_exact > 0 then staging.line_amount
+            else 0
+        end as goods_net_revenue,
+        categorised.revenue_category is null
+        and not startswith(staging.invoice_id, 'A')
+        and not startswith(staging.invoice_id, 'C')
+        and staging.quantity > 0
+        and staging.unit_price_exact > 0 as is_sale,
+        case
+            when categorised.revenue_category = 'contra_revenue' then staging.line_amount
+            else 0
+        end as contra_revenue,
+        case
+            when categorised.revenue_category = 'postage' then staging.line_amount else 0
+        end as postage_income,
+        case
+            when categorised.revenue_category = 'fees_and_charges' then staging.line_amount
+            else 0
+        end as fees_and_charges,
+        case
+            when categorised.revenue_category = 'other_service' then staging.line_amount
+            else 0
+        end as other_service_amount
     from staging
+    left join categorised
+        on staging.invoice_line_id = categorised.invoice_line_id
 
 ),
 
@@ -59,20 +125,29 @@ buyers as (
 
 ),
 
+-- one row per measure, with its staging total for each population
 expected as (
 
-    select
-        sum(lines.net_revenue) as all_lines,
-        sum(case when lines.customer_id is not null then lines.net_revenue else 0 end)
-            as customer_lines,
-        sum(case when buyers.customer_id is not null then lines.net_revenue else 0 end)
-            as buyer_lines,
-        sum(
-            case when lines.invoice_month >= buyers.cohort_month then lines.net_revenue else 0 end
-        ) as buyer_lines_from_cohort
-    from lines
-    left join buyers
-        on lines.customer_id = buyers.customer_id
+    {%- for measure in ['net_revenue'] + service_measures %}
+        select
+            '{{ measure }}' as measure,
+            sum(lines.{{ measure }}) as all_lines,
+            sum(lines.goods_net_revenue) as goods_lines,
+            sum(case when lines.customer_id is not null then lines.{{ measure }} else 0 end)
+                as customer_lines,
+            sum(case when buyers.customer_id is not null then lines.{{ measure }} else 0 end)
+                as buyer_lines,
+            sum(
+                case
+                    when lines.invoice_month >= buyers.cohort_month then lines.{{ measure }}
+                    else 0
+                end
+            ) as buyer_lines_from_cohort
+        from lines
+        left join buyers
+            on lines.customer_id = buyers.customer_id
+        {{ 'union all' if not loop.last }}
+    {%- endfor %}
 
 ),
 
@@ -82,7 +157,9 @@ actual as (
         select
             '{{ mart }}' as mart,
             '{{ population }}' as population,
-            sum({{ measure }}) as net_revenue
+            '{{ "net_revenue" if measure in ("monetary", "historical_net_revenue")
+                else measure }}' as measure,
+            sum({{ measure }}) as amount
         from {{ ref(mart) }}
         where {{ condition }}
         {{ 'union all' if not loop.last }}
@@ -95,17 +172,20 @@ final as (
     select
         actual.mart,
         actual.population,
-        actual.net_revenue as mart_net_revenue,
+        actual.measure,
+        actual.amount as mart_amount,
         case actual.population
             when 'all_lines' then expected.all_lines
+            when 'goods_lines' then expected.goods_lines
             when 'customer_lines' then expected.customer_lines
             when 'buyer_lines' then expected.buyer_lines
             when 'buyer_lines_from_cohort' then expected.buyer_lines_from_cohort
-        end as staging_net_revenue
+        end as staging_amount
     from actual
-    cross join expected
+    inner join expected
+        on actual.measure = expected.measure
 
 )
 
 select * from final
-where mart_net_revenue is distinct from staging_net_revenue
+where mart_amount is distinct from staging_amount

@@ -21,6 +21,42 @@ def service_code_mask(stock_codes: pd.Series) -> pd.Series:
     return codes.isin(exact) | codes.str.startswith(prefixes)
 
 
+def revenue_category(stock_codes: pd.Series) -> pd.Series:
+    """The seed's revenue category of each upper-cased stock code (exact code first, then
+    prefix); missing for goods."""
+    seed = pd.read_csv(REPO / "seeds" / "service_stock_codes.csv")
+    exact = dict(
+        zip(
+            seed.stock_code[seed.match_type == "exact"],
+            seed.revenue_category[seed.match_type == "exact"],
+            strict=True,
+        )
+    )
+    prefixes = list(
+        zip(
+            seed.stock_code[seed.match_type == "prefix"],
+            seed.revenue_category[seed.match_type == "prefix"],
+            strict=True,
+        )
+    )
+
+    def one(code: str) -> str | None:
+        if code in exact:
+            return exact[code]
+        return next((cat for prefix, cat in prefixes if code.startswith(prefix)), None)
+
+    codes = stock_codes.str.strip().str.upper()
+    return codes.map({c: one(c) for c in codes.unique()})
+
+
+SERVICE_MEASURES = {
+    "contra_revenue": "contra_revenue",
+    "postage_income": "postage",
+    "fees_and_charges": "fees_and_charges",
+    "other_service_amount": "other_service",
+}
+
+
 def prepare(lines: pd.DataFrame) -> pd.DataFrame:
     """Clean and classify lines the way the project's rules say, in pandas.
 
@@ -50,7 +86,12 @@ def prepare(lines: pd.DataFrame) -> pd.DataFrame:
         goods & ~cancel & (quantity > 0) & pd.Series([p > 0 for p in price], index=lines.index)
     )
     out["is_return"] = goods & cancel
-    out["net"] = out.amount.where(out.is_sale | out.is_return, Decimal(0))
+    category = revenue_category(out.stock_code).where(~adjust)
+    out["category"] = category
+    out["goods_net"] = out.amount.where(out.is_sale | out.is_return, Decimal(0))
+    out["net"] = out.amount.where(
+        out.is_sale | out.is_return | (category == "contra_revenue"), Decimal(0)
+    )
     return out
 
 
@@ -72,11 +113,15 @@ def figures(lines: pd.DataFrame) -> dict[str, object]:
 def mart_figures(lines: pd.DataFrame) -> dict[str, object]:
     """A few mart figures, the pandas way: totals, the UK, the top product and customers."""
     p = prepare(lines)
-    by_product = p[p.is_sale | p.is_return].groupby("stock_code").net.sum()
+    by_product = p[p.is_sale | p.is_return].groupby("stock_code").goods_net.sum()
     by_customer = p[p.customer.notna()].groupby("customer").net.sum()
     top5 = sorted(by_customer, reverse=True)[:5]
     return {
         "net_revenue": sum(p.net),
+        **{
+            measure: sum(p.amount[p.category == category])
+            for measure, category in SERVICE_MEASURES.items()
+        },
         "uk_net_revenue": sum(p.net[p.country == "United Kingdom"]),
         "orders": p.invoice[p.is_sale].nunique(),
         "buyers": p.customer[p.is_sale].dropna().nunique(),
@@ -114,6 +159,7 @@ def mart_figures_from_marts(spark) -> dict[str, object]:
     one = lambda sql: spark.sql(sql).first()  # noqa: E731
     countries = one(
         "select sum(net_revenue) as net, sum(orders) as orders,"
+        f" {', '.join(f'sum({m}) as {m}' for m in SERVICE_MEASURES)},"
         " sum(case when country = 'United Kingdom' then net_revenue end) as uk"
         " from marts.fct_country_summary"
     )
@@ -130,6 +176,7 @@ def mart_figures_from_marts(spark) -> dict[str, object]:
     )
     return {
         "net_revenue": countries.net,
+        **{measure: countries[measure] for measure in SERVICE_MEASURES},
         "uk_net_revenue": countries.uk,
         "orders": countries.orders,
         "buyers": one("select count(*) as n from marts.fct_customer_rfm").n,

@@ -50,7 +50,10 @@ grid as (
     select
         first_months.customer_id,
         months.calendar_month,
-        months.month_end
+        months.month_end,
+        months.data_end_date,
+        months.is_complete_month,
+        months.is_first_month
     from first_months
     inner join months
         on first_months.first_active_month <= months.calendar_month
@@ -63,6 +66,9 @@ final as (
         grid.customer_id,
         grid.calendar_month,
         grid.month_end,
+        grid.data_end_date,
+        grid.is_complete_month,
+        grid.is_first_month,
         coalesce(activity.orders, 0) as orders,
         coalesce(activity.net_revenue, 0) as net_revenue,
         activity.last_purchase_date,

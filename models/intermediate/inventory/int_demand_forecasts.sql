@@ -141,8 +141,8 @@ final as (
         case
             when level_weeks < {{ level_weeks }} then level_units
             else
-                0.5 * median_units * coalesce(seasonal_ratio, 1)
-                + 0.5 * naive_units
+                {{ var('forecast_seasonal_weight') }} * median_units * coalesce(seasonal_ratio, 1)
+                + (1 - {{ var('forecast_seasonal_weight') }}) * naive_units
         end as forecast_units
     from projected
 

@@ -34,16 +34,15 @@ country_slots as (
 
 ),
 
+-- the warehouse that serves each continent's countries without a location of their own
+-- (seed `locations`, column `serves_continent`; other continents: `home_location_id`)
 continent_warehouses as (
 
     select
-        countries.continent,
-        min(locations.location_id) as location_id
+        serves_continent as continent,
+        location_id
     from locations
-    inner join countries
-        on locations.country = countries.country
-    where locations.location_type = 'warehouse'
-    group by 1
+    where coalesce(serves_continent, '') != ''
 
 ),
 

@@ -32,9 +32,12 @@ located as (
 
 ),
 
+-- the forecast from the latest origin, read from the intermediate (not the mart built on
+-- it): arrows only go down the layers
 forecasts as (
 
-    select * from {{ ref('fct_demand_forecast') }}
+    select * from {{ ref('int_demand_forecasts') }}
+    where origin_type = 'forecast'
 
 ),
 
@@ -106,7 +109,8 @@ forecast_demand as (
     select
         stock_code,
         location_id,
-        avg(forecast_units) as forecast_weekly_demand
+        -- rounded as the published forecast (fct_demand_forecast) rounds it
+        avg(cast(forecast_units as decimal(18, 3))) as forecast_weekly_demand
     from forecasts
     where horizon_weeks <= 4
     group by 1, 2

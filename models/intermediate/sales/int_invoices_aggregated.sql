@@ -28,7 +28,10 @@ final as (
         sum(gross_sales) as gross_sales,
         sum(returns) as returns,
         sum(net_revenue) as net_revenue,
-        sum(service_charges) as service_charges,
+        sum(contra_revenue) as contra_revenue,
+        sum(postage_income) as postage_income,
+        sum(fees_and_charges) as fees_and_charges,
+        sum(other_service_amount) as other_service_amount,
         sum(adjustments) as adjustments,
         sum(line_amount) as total_amount
     from lines

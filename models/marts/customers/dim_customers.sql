@@ -43,7 +43,10 @@ totals as (
         sum(gross_sales) as gross_sales,
         sum(returns) as returns,
         sum(net_revenue) as net_revenue,
-        sum(service_charges) as service_charges
+        sum(contra_revenue) as contra_revenue,
+        sum(postage_income) as postage_income,
+        sum(fees_and_charges) as fees_and_charges,
+        sum(other_service_amount) as other_service_amount
     from customer_invoices
     group by 1
 
@@ -62,12 +65,14 @@ final as (
         totals.cancellations,
         totals.units_sold,
         totals.units_returned,
-        totals.gross_sales,
-        totals.returns,
-        totals.net_revenue,
-        totals.service_charges,
-        cast(totals.net_revenue / nullif(totals.orders, 0) as decimal(18, 2))
-            as average_order_value,
+        cast(totals.gross_sales as decimal(18, 2)) as gross_sales,
+        cast(totals.returns as decimal(18, 2)) as returns,
+        cast(totals.net_revenue as decimal(18, 2)) as net_revenue,
+        cast(totals.contra_revenue as decimal(18, 2)) as contra_revenue,
+        cast(totals.postage_income as decimal(18, 2)) as postage_income,
+        cast(totals.fees_and_charges as decimal(18, 2)) as fees_and_charges,
+        cast(totals.other_service_amount as decimal(18, 2)) as other_service_amount,
+        {{ average_order_value('totals.net_revenue', 'totals.orders') }} as average_order_value,
         cast(-totals.returns / nullif(totals.gross_sales, 0) as decimal(9, 4)) as return_rate,
         datediff(totals.last_purchase_at, totals.first_purchase_at) as tenure_days,
         coalesce(

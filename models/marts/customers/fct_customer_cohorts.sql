@@ -31,6 +31,8 @@ cohort_activity as (
         cast(months_between(customer_months.calendar_month, cohorts.cohort_month) as int)
             as months_since_first_purchase,
         customer_months.customer_id,
+        customer_months.is_complete_month,
+        customer_months.is_first_month,
         customer_months.orders,
         customer_months.net_revenue
     from cohorts
@@ -46,6 +48,9 @@ aggregated as (
     select
         cohort_month,
         months_since_first_purchase,
+        -- the activity month's coverage, and whether the cohort is the data's first month
+        bool_and(is_complete_month) as is_complete_month,
+        bool_and(is_first_month) as is_first_month,
         count(*) as cohort_customers,
         count_if(orders > 0) as active_customers,
         sum(net_revenue) as net_revenue
@@ -60,10 +65,19 @@ final as (
         cohort_month,
         months_since_first_purchase,
         add_months(cohort_month, months_since_first_purchase) as activity_month,
+        is_complete_month,
+        -- left-censored: the data's first month holds every customer who bought then, not
+        -- only the new ones
+        bool_or(months_since_first_purchase = 0 and is_first_month)
+            over (partition by cohort_month) as is_left_censored,
         cohort_customers,
         active_customers,
-        cast(active_customers / cohort_customers as decimal(9, 4)) as retention_rate,
-        net_revenue,
+        -- a partial month (the data's last) would show a false drop in retention
+        case
+            when is_complete_month
+                then cast(active_customers / cohort_customers as decimal(9, 4))
+        end as retention_rate,
+        cast(net_revenue as decimal(18, 2)) as net_revenue,
         cast(
             sum(net_revenue) over (
                 partition by cohort_month

@@ -33,11 +33,19 @@ groups as (
         rank_limit
     from
         values
-        (1, 'top 5 customers', 5),
-        (2, 'top 25 customers', 25),
-        (3, 'top 100 customers', 100),
-        (4, 'top 20% of customers', -1),
-        (5, 'all customers', -2)
+        {%- for n in var('concentration_top_counts') %}
+            ({{ loop.index }}, 'top {{ n }} customers', {{ n }}),
+        {%- endfor %}
+        (
+            {{ var('concentration_top_counts') | length + 1 }},
+            concat(
+                'top ',
+                cast(round({{ var('concentration_top_share') }} * 100) as int),
+                '% of customers'
+            ),
+            -1
+        ),
+        ({{ var('concentration_top_counts') | length + 2 }}, 'all customers', -2)
             as groups (group_order, customer_group, rank_limit)
 
 ),
@@ -53,7 +61,8 @@ grouped as (
     inner join ranked
         on
             ranked.customer_rank <= case
-                when groups.rank_limit = -1 then ceil(0.2 * ranked.customer_count)
+                when groups.rank_limit = -1
+                    then ceil({{ var('concentration_top_share') }} * ranked.customer_count)
                 when groups.rank_limit = -2 then ranked.customer_count
                 else groups.rank_limit
             end
@@ -76,7 +85,7 @@ final as (
         grouped.group_order,
         grouped.customer_group,
         grouped.customers,
-        grouped.net_revenue,
+        cast(grouped.net_revenue as decimal(18, 2)) as net_revenue,
         cast(grouped.net_revenue / nullif(totals.customer_net_revenue, 0) as decimal(9, 6))
             as share_of_customer_net_revenue,
         cast(grouped.net_revenue / nullif(totals.all_net_revenue, 0) as decimal(9, 6))

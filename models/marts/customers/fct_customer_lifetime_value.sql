@@ -1,16 +1,11 @@
 -- Historical value and a predicted value over the next `clv_horizon_days` per customer
--- with a purchase, from a simple documented model (see `customer_lifetime_value`), and
--- a churn-risk flag.
+-- with a purchase before the as-of date, from a simple documented model (see
+-- `customer_lifetime_value`), and a churn-risk flag. Only invoices before the as-of date
+-- count, so a past as-of date sees no future orders or revenue.
 with
 
-customers as (
-
-    select * from {{ ref('dim_customers') }}
-
-),
-
 -- read by rfm_as_of_date() unless var('rfm_as_of') fixes the date
-invoices as (  -- noqa: ST03
+invoices as (
 
     select * from {{ ref('int_invoices_aggregated') }}
 
@@ -22,35 +17,46 @@ as_of as (
 
 ),
 
+history as (
+
+    select
+        invoices.customer_id,
+        any_value(as_of.as_of_date) as as_of_date,
+        min(case when invoices.is_purchase then invoices.invoiced_at end) as first_purchase_at,
+        max(case when invoices.is_purchase then invoices.invoiced_at end) as last_purchase_at,
+        count_if(invoices.is_purchase) as orders,
+        sum(invoices.net_revenue) as net_revenue
+    from invoices
+    cross join as_of
+    where
+        invoices.customer_id is not null
+        and invoices.invoice_date < as_of.as_of_date
+    group by 1
+    having count_if(invoices.is_purchase) > 0
+
+),
+
 buyers as (
 
     select
-        customers.customer_id,
-        as_of.as_of_date,
-        to_date(customers.first_purchase_at) as first_purchase_date,
-        to_date(customers.last_purchase_at) as last_purchase_date,
-        customers.orders,
-        customers.net_revenue,
-        customers.average_order_value,
-        datediff(customers.last_purchase_at, customers.first_purchase_at) as tenure_days,
-        datediff(as_of.as_of_date, to_date(customers.last_purchase_at)) as recency_days,
-        case
-            when customers.orders >= 2
-                then
-                    datediff(customers.last_purchase_at, customers.first_purchase_at)
-                    / (customers.orders - 1)
-        end as own_gap_days
-    from customers
-    cross join as_of
-    where customers.orders > 0
+        customer_id,
+        as_of_date,
+        to_date(first_purchase_at) as first_purchase_date,
+        to_date(last_purchase_at) as last_purchase_date,
+        orders,
+        net_revenue,
+        {{ average_order_value('net_revenue', 'orders') }} as average_order_value,
+        datediff(last_purchase_at, first_purchase_at) as tenure_days,
+        datediff(as_of_date, to_date(last_purchase_at)) as recency_days
+    from history
 
 ),
 
 typical as (
 
-    select percentile_approx(own_gap_days, 0.5) as median_gap_days
+    select percentile_approx(tenure_days / (orders - 1), 0.5) as median_gap_days
     from buyers
-    where own_gap_days > 0
+    where orders >= 2 and tenure_days > 0
 
 ),
 
@@ -58,10 +64,13 @@ modelled as (
 
     select
         buyers.*,
-        -- one-order customers (and same-day repeaters) take the median gap of repeat buyers
-        case when buyers.own_gap_days > 0 then buyers.own_gap_days else typical.median_gap_days end
-            as usual_gap_days,
-        buyers.own_gap_days is null or buyers.own_gap_days <= 0 as is_gap_assumed
+        typical.median_gap_days,
+        -- the customer's own gap, shrunk towards the median gap of repeat buyers as if
+        -- they had `clv_gap_prior_orders` more gaps of that length: a burst of orders in
+        -- a few days does not become a purchase every day for a year
+        (buyers.tenure_days + {{ var('clv_gap_prior_orders') }} * typical.median_gap_days)
+        / (buyers.orders - 1 + {{ var('clv_gap_prior_orders') }}) as usual_gap_days,
+        buyers.orders < 2 or buyers.tenure_days = 0 as is_gap_assumed
     from buyers
     cross join typical
 
@@ -77,7 +86,7 @@ final as (
         orders,
         tenure_days,
         recency_days,
-        net_revenue as historical_net_revenue,
+        cast(net_revenue as decimal(18, 2)) as historical_net_revenue,
         average_order_value,
         cast(usual_gap_days as decimal(10, 1)) as usual_gap_days,
         is_gap_assumed,

@@ -67,7 +67,7 @@ final as (
         scored.last_purchase_date,
         scored.recency_days,
         scored.frequency,
-        scored.monetary,
+        cast(scored.monetary as decimal(18, 2)) as monetary,
         scored.r_score,
         scored.f_score,
         scored.m_score,

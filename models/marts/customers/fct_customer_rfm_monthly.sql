@@ -20,9 +20,13 @@ measured as (
     select
         customer_id,
         month_end,
-        date_add(month_end, 1) as as_of_date,
+        is_complete_month,
+        -- a partial month (the data's last) is scored as of the day after the data ends,
+        -- not after the month ends, so recency is not inflated by days without data
+        date_add(least(month_end, data_end_date), 1) as as_of_date,
         last_purchase_date_to_date as last_purchase_date,
-        datediff(date_add(month_end, 1), last_purchase_date_to_date) as recency_days,
+        datediff(date_add(least(month_end, data_end_date), 1), last_purchase_date_to_date)
+            as recency_days,
         orders_to_date as frequency,
         net_revenue_to_date as monetary
     from customer_months
@@ -46,11 +50,12 @@ final as (
     select
         scored.customer_id,
         scored.month_end,
+        scored.is_complete_month,
         scored.as_of_date,
         scored.last_purchase_date,
         scored.recency_days,
         scored.frequency,
-        scored.monetary,
+        cast(scored.monetary as decimal(18, 2)) as monetary,
         scored.r_score,
         scored.f_score,
         scored.m_score,

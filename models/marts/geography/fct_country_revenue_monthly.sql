@@ -28,7 +28,10 @@ monthly as (
         sum(gross_sales) as gross_sales,
         sum(returns) as returns,
         sum(net_revenue) as net_revenue,
-        sum(service_charges) as service_charges,
+        sum(contra_revenue) as contra_revenue,
+        sum(postage_income) as postage_income,
+        sum(fees_and_charges) as fees_and_charges,
+        sum(other_service_amount) as other_service_amount,
         count(distinct case when line_type = 'sale' then invoice_id end) as orders,
         count(distinct case when line_type = 'sale' then customer_id end) as customers
     from lines
@@ -62,7 +65,10 @@ grid as (
 
     select
         first_months.country,
-        months.calendar_month as revenue_month
+        months.calendar_month as revenue_month,
+        months.days_in_data,
+        months.is_complete_month,
+        months.is_first_month
     from first_months
     inner join months
         on first_months.first_month <= months.calendar_month
@@ -74,13 +80,22 @@ filled as (
     select
         grid.country,
         grid.revenue_month,
+        grid.days_in_data,
+        grid.is_complete_month,
+        grid.is_first_month,
         coalesce(monthly.gross_sales, 0) as gross_sales,
         coalesce(monthly.returns, 0) as returns,
         coalesce(monthly.net_revenue, 0) as net_revenue,
-        coalesce(monthly.service_charges, 0) as service_charges,
+        coalesce(monthly.contra_revenue, 0) as contra_revenue,
+        coalesce(monthly.postage_income, 0) as postage_income,
+        coalesce(monthly.fees_and_charges, 0) as fees_and_charges,
+        coalesce(monthly.other_service_amount, 0) as other_service_amount,
         coalesce(monthly.orders, 0) as orders,
         coalesce(monthly.customers, 0) as customers,
-        coalesce(new_customers.new_customers, 0) as new_customers
+        -- left-censored: in the data's first month every existing customer looks new
+        case
+            when not grid.is_first_month then coalesce(new_customers.new_customers, 0)
+        end as new_customers
     from grid
     left join monthly
         on
@@ -98,28 +113,42 @@ final as (
     select
         country,
         revenue_month,
-        gross_sales,
-        returns,
-        net_revenue,
-        service_charges,
+        days_in_data,
+        is_complete_month,
+        is_first_month,
+        cast(gross_sales as decimal(18, 2)) as gross_sales,
+        cast(returns as decimal(18, 2)) as returns,
+        cast(net_revenue as decimal(18, 2)) as net_revenue,
+        cast(contra_revenue as decimal(18, 2)) as contra_revenue,
+        cast(postage_income as decimal(18, 2)) as postage_income,
+        cast(fees_and_charges as decimal(18, 2)) as fees_and_charges,
+        cast(other_service_amount as decimal(18, 2)) as other_service_amount,
         orders,
         customers,
         new_customers,
-        cast(gross_sales / nullif(orders, 0) as decimal(18, 2)) as average_order_value,
+        {{ average_order_value('net_revenue', 'orders') }} as average_order_value,
         cast(
             net_revenue / nullif(sum(net_revenue) over (partition by revenue_month), 0)
             as decimal(9, 6)
         ) as share_of_month_net_revenue,
-        cast(
-            (net_revenue - lag(net_revenue) over by_month)
-            / nullif(abs(lag(net_revenue) over by_month), 0)
-            as decimal(12, 4)
-        ) as mom_growth,
-        cast(
-            (net_revenue - lag(net_revenue, 12) over by_month)
-            / nullif(abs(lag(net_revenue, 12) over by_month), 0)
-            as decimal(12, 4)
-        ) as yoy_growth
+        -- growth compares complete months only: a partial month (the data's last, say)
+        -- against a whole one is not growth
+        case
+            when is_complete_month and lag(is_complete_month) over by_month
+                then cast(
+                    (net_revenue - lag(net_revenue) over by_month)
+                    / nullif(abs(lag(net_revenue) over by_month), 0)
+                    as decimal(12, 4)
+                )
+        end as mom_growth,
+        case
+            when is_complete_month and lag(is_complete_month, 12) over by_month
+                then cast(
+                    (net_revenue - lag(net_revenue, 12) over by_month)
+                    / nullif(abs(lag(net_revenue, 12) over by_month), 0)
+                    as decimal(12, 4)
+                )
+        end as yoy_growth
     from filled
     window by_month as (partition by country order by revenue_month)
 

@@ -83,7 +83,7 @@ final as (
         category,
         units_sold_12w,
         units_on_hand,
-        stock_value,
+        cast(stock_value as decimal(18, 2)) as stock_value,
         cast(
             units_sold_12w / nullif(sum(units_sold_12w) over (partition by location_id), 0)
             as decimal(9, 6)

@@ -79,7 +79,8 @@ candidates as (
             when positions.stock_status = 'dead_stock' then 'clearance'
             when
                 positions.weeks_of_cover is null
-                or positions.weeks_of_cover > 2 * {{ var('surplus_weeks_of_cover') }}
+                or positions.weeks_of_cover
+                > {{ var('deep_surplus_cover_multiple') }} * {{ var('surplus_weeks_of_cover') }}
                 then 'deep'
             else 'light'
         end as markdown_tier
@@ -91,7 +92,10 @@ candidates as (
 final as (
 
     select
-        rank() over (order by candidates.tied_up_value desc) as promotion_rank,
+        row_number() over (
+            order by
+                candidates.tied_up_value desc, candidates.stock_code asc, candidates.location_id asc
+        ) as promotion_rank,
         candidates.stock_code,
         candidates.location_id,
         products.description,

@@ -21,9 +21,9 @@ monthly as (
         lines.invoice_month as revenue_month,
         sum(lines.units_sold) as units_sold,
         sum(lines.units_returned) as units_returned,
-        sum(lines.gross_sales) as gross_sales,
-        sum(lines.returns) as returns,
-        sum(lines.net_revenue) as net_revenue,
+        cast(sum(lines.gross_sales) as decimal(18, 2)) as gross_sales,
+        cast(sum(lines.returns) as decimal(18, 2)) as returns,
+        cast(sum(lines.net_revenue) as decimal(18, 2)) as net_revenue,
         count(distinct case when lines.line_type = 'sale' then lines.stock_code end) as products,
         count(distinct case when lines.line_type = 'sale' then lines.customer_id end)
             as customers,

@@ -1,6 +1,7 @@
 -- Market basket: pairs of goods bought on the same purchase invoice, with support,
 -- confidence both ways and lift. Bounded for speed (see `market_basket`): invoices with
--- more than `max_basket_products` products are left out, and only products that reach
+-- more than `max_basket_products` products are left out (every row says how many, and
+-- what share of the invoice × product lines they hold), and only products that reach
 -- `min_pair_support` on their own can be in a pair that does.
 with
 
@@ -50,6 +51,23 @@ invoice_total as (
 
     select count(distinct invoice_id) as invoices
     from eligible
+
+),
+
+-- what the size bound leaves out, so a reader sees what the pairs do not cover
+excluded as (
+
+    select
+        count(*) as purchase_invoices,
+        count_if(basket_products > {{ var('max_basket_products') }}) as excluded_invoices,
+        sum(basket_products) as invoice_products,
+        sum(
+            case
+                when basket_products > {{ var('max_basket_products') }} then basket_products
+                else 0
+            end
+        ) as excluded_invoice_products
+    from basket_sizes
 
 ),
 
@@ -107,6 +125,10 @@ final as (
         item_a.item_invoices as product_a_invoices,
         item_b.item_invoices as product_b_invoices,
         invoice_total.invoices as basket_invoices,
+        excluded.purchase_invoices,
+        excluded.excluded_invoices,
+        cast(excluded.excluded_invoice_products / excluded.invoice_products as decimal(9, 6))
+            as excluded_invoice_product_share,
         cast(pairs.pair_invoices / invoice_total.invoices as decimal(9, 6)) as support,
         cast(pairs.pair_invoices / item_a.item_invoices as decimal(9, 6)) as confidence_a_to_b,
         cast(pairs.pair_invoices / item_b.item_invoices as decimal(9, 6)) as confidence_b_to_a,
@@ -117,6 +139,7 @@ final as (
         ) as lift
     from pairs
     cross join invoice_total
+    cross join excluded
     inner join frequent_items as item_a
         on pairs.product_a = item_a.stock_code
     inner join frequent_items as item_b

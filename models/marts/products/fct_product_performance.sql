@@ -1,6 +1,6 @@
 -- One row per goods stock code over the whole period: revenue rank, ABC class, return
 -- rate, trend (last `trend_months` complete months vs the span before) and a seasonality
--- index per calendar month.
+-- index per calendar month over the complete months the product was on sale.
 {%- set n = var('trend_months') | int %}
 with
 
@@ -49,14 +49,61 @@ daily_in_window as (
 
 ),
 
+-- units per product and calendar month, over the complete months from its first to its
+-- last month on sale: the base of the seasonality index (a product launched in the
+-- autumn is not compared with months it was not sold in; a 9-day month is not a month)
+product_spans as (
+
+    select
+        stock_code,
+        trunc(min(sales_date), 'MM') as first_month,
+        trunc(max(sales_date), 'MM') as last_month
+    from daily
+    group by 1
+
+),
+
+product_monthly as (
+
+    select
+        stock_code,
+        sales_month,
+        sum(units_sold) as units_sold
+    from daily
+    group by 1, 2
+
+),
+
+months_on_sale as (
+
+    select
+        product_spans.stock_code,
+        months.month_of_year,
+        coalesce(product_monthly.units_sold, 0) as units_sold
+    from product_spans
+    inner join months
+        on months.calendar_month between product_spans.first_month and product_spans.last_month
+    left join product_monthly
+        on
+            product_spans.stock_code = product_monthly.stock_code
+            and months.calendar_month = product_monthly.sales_month
+    where months.is_complete_month
+
+),
+
 month_counts as (
 
     select
-        count(*) as months_in_data,
+        stock_code,
+        count(*) as months_on_sale,
+        sum(units_sold) as units_on_sale,
     {%- for m in range(1, 13) %}
-        count_if(month_of_year = {{ m }}) as occurrences_m{{ '%02d' % m }}{{ ',' if not loop.last }}
+        count_if(month_of_year = {{ m }}) as occurrences_m{{ '%02d' % m }},
+        sum(case when month_of_year = {{ m }} then units_sold else 0 end)
+            as units_m{{ '%02d' % m }}{{ ',' if not loop.last }}
     {%- endfor %}
-    from months
+    from months_on_sale
+    group by 1
 
 ),
 
@@ -71,10 +118,6 @@ totals as (
         sum(net_revenue) as net_revenue,
         min(sales_date) as first_sales_date,
         max(sales_date) as last_sales_date,
-        {%- for m in range(1, 13) %}
-            sum(case when month(sales_month) = {{ m }} then units_sold else 0 end)
-                as units_m{{ '%02d' % m }},
-        {%- endfor %}
         sum(
             case
                 when
@@ -136,9 +179,9 @@ final as (
         ranked.stock_code,
         ranked.units_sold,
         ranked.units_returned,
-        ranked.gross_sales,
-        ranked.returns,
-        ranked.net_revenue,
+        cast(ranked.gross_sales as decimal(18, 2)) as gross_sales,
+        cast(ranked.returns as decimal(18, 2)) as returns,
+        cast(ranked.net_revenue as decimal(18, 2)) as net_revenue,
         ranked.orders,
         ranked.customers,
         ranked.first_sales_date,
@@ -156,8 +199,8 @@ final as (
         end as abc_class,
         cast(ranked.units_returned / nullif(ranked.units_sold, 0) as decimal(9, 4))
             as return_rate,
-        ranked.net_revenue_recent,
-        ranked.net_revenue_previous,
+        cast(ranked.net_revenue_recent as decimal(18, 2)) as net_revenue_recent,
+        cast(ranked.net_revenue_previous as decimal(18, 2)) as net_revenue_previous,
         cast(
             (ranked.net_revenue_recent - ranked.net_revenue_previous)
             / nullif(abs(ranked.net_revenue_previous), 0)
@@ -166,13 +209,14 @@ final as (
     {%- for m in range(1, 13) %}
         {%- set mm = '%02d' % m %}
         cast(
-            (ranked.units_m{{ mm }} / nullif(month_counts.occurrences_m{{ mm }}, 0))
-            / nullif(ranked.units_sold / month_counts.months_in_data, 0)
+            (month_counts.units_m{{ mm }} / nullif(month_counts.occurrences_m{{ mm }}, 0))
+            / nullif(month_counts.units_on_sale / month_counts.months_on_sale, 0)
             as decimal(9, 3)
         ) as seasonality_m{{ mm }}{{ ',' if not loop.last }}
     {%- endfor %}
     from ranked
-    cross join month_counts
+    left join month_counts
+        on ranked.stock_code = month_counts.stock_code
 
 )
 

@@ -14,9 +14,9 @@ monthly as (
         invoice_month as revenue_month,
         sum(units_sold) as units_sold,
         sum(units_returned) as units_returned,
-        sum(gross_sales) as gross_sales,
-        sum(returns) as returns,
-        sum(net_revenue) as net_revenue,
+        cast(sum(gross_sales) as decimal(18, 2)) as gross_sales,
+        cast(sum(returns) as decimal(18, 2)) as returns,
+        cast(sum(net_revenue) as decimal(18, 2)) as net_revenue,
         count(distinct case when line_type = 'sale' then invoice_id end) as orders,
         count(distinct case when line_type = 'sale' then customer_id end) as customers
     from lines
