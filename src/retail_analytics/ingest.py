@@ -15,6 +15,7 @@ import io
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,28 +24,21 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from retail_analytics import lake
 from retail_analytics.errors import RetailError
-from retail_analytics.schemas import DATASETS, Dataset, detect_schema
+from retail_analytics.lake import (  # noqa: F401 - the names callers know ingest by
+    LOAD_LOG,
+    RAW_DB,
+    REJECTS,
+    SQL_TYPES,
+    ensure_tables,
+)
 from retail_analytics.schemas import TRANSACTIONS as TRANSACTION_DATASET
+from retail_analytics.schemas import Dataset, detect_schema
 
 log = logging.getLogger(__name__)
 
-RAW_DB = "raw"
 TRANSACTIONS = TRANSACTION_DATASET.table
-REJECTS = f"{RAW_DB}.rejects"
-LOAD_LOG = f"{RAW_DB}.load_log"
-SQL_TYPES = {
-    "text": "string",
-    "free_text": "string",
-    "int": "int",
-    "decimal": "decimal(18, 3)",
-    "timestamp": "timestamp",
-    "date": "date",
-}
-META_COLUMNS = (
-    "_source_file string, _source_format string, _source_row bigint, _load_id string, "
-    "_loaded_at timestamp"
-)
 
 FORMATS = {  # file name ending -> format
     ".csv": "csv",
@@ -60,35 +54,6 @@ FORMATS = {  # file name ending -> format
 # Text dates that are not ISO 8601: the US style of the UCI file's common CSV exports.
 DATE_FORMATS = ("M/d/yyyy H:mm", "M/d/yyyy H:mm:ss")
 CORRUPT = "_corrupt_record"
-
-
-def dataset_ddl(dataset: Dataset) -> str:
-    """CREATE TABLE for a dataset's raw table: its columns, lineage, partition column."""
-    columns = ", ".join(f"{c.name} {SQL_TYPES[c.kind]}" for c in dataset.columns)
-    columns += f", {META_COLUMNS}"
-    partition = ""
-    if dataset.partition:  # last, where inserts (by position) put it
-        columns += f", {dataset.partition[0]} date"
-        partition = f" partitioned by ({dataset.partition[0]})"
-    return (
-        f"create table if not exists {dataset.table} ({columns}) "
-        f"using delta{partition} comment '{dataset.description}'"
-    )
-
-
-DDL = (
-    f"create database if not exists {RAW_DB} comment 'Raw lake: files as loaded by retail ingest'",
-    *(dataset_ddl(d) for d in DATASETS),
-    f"""create table if not exists {REJECTS} (
-        dataset string, reason string, raw_record string, {META_COLUMNS}
-    ) using delta comment 'Lines that could not be parsed, with the reason and raw text'""",
-    f"""create table if not exists {LOAD_LOG} (
-        load_id string, dataset string, source_file string, file_sha256 string,
-        file_bytes bigint, source_format string, source_layout string, rows_read bigint,
-        rows_loaded bigint, rows_rejected bigint, rows_duplicate bigint,
-        started_at timestamp, finished_at timestamp, status string
-    ) using delta comment 'One row per file ingest: what was read, loaded and rejected'""",
-)
 
 
 @dataclass(frozen=True)
@@ -154,14 +119,6 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def ensure_tables(spark: SparkSession) -> None:
-    """Create the raw database and its three tables if they are not there."""
-    if not spark.catalog.databaseExists(RAW_DB):
-        spark.sql(DDL[0])
-    for statement in DDL[1:]:
-        spark.sql(statement)
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -338,7 +295,7 @@ def parse(
 def _already_loaded(spark: SparkSession, sha256: str) -> str | None:
     rows = (
         spark.table(LOAD_LOG)
-        .where((F.col("file_sha256") == sha256) & (F.col("status") == "loaded"))
+        .where((F.col("file_sha256") == sha256) & F.col("status").isin(*lake.FINAL_STATUSES))
         .select("source_file")
         .limit(1)
         .collect()
@@ -349,14 +306,22 @@ def _already_loaded(spark: SparkSession, sha256: str) -> str | None:
 def _load_part(
     spark: SparkSession, name: str, df: DataFrame, fmt: str, load_id: str, loaded_at: datetime
 ) -> tuple[str, Dataset, dict[str, int]]:
-    """Parse one part, append its good new lines and its rejects; return layout and counts."""
+    """Parse one part, append its good new lines and its rejects; return layout and counts.
+
+    Nothing appended here is visible until the load's log row is written (see `lake`).
+    """
     header = [c for c in df.columns if c not in (CORRUPT, "_source_row")]
     layout = detect_schema(header, name)
     dataset = layout.dataset
     parsed = parse(df, layout.mapping(header), dataset)
 
     unit = list(dataset.unit)
-    seen = spark.table(dataset.table).select(*unit).distinct().withColumn("_seen", F.lit(True))
+    seen = (
+        lake.committed(spark, dataset.table, current=load_id)
+        .select(*unit)
+        .distinct()
+        .withColumn("_seen", F.lit(True))
+    )
     status = (
         F.when(F.col("_reject_reason").isNotNull(), "rejected")
         .when(F.col("_seen"), "duplicate")
@@ -381,6 +346,7 @@ def _load_part(
                 .select(*dataset.column_names, *meta, *partition)
                 .write.insertInto(dataset.table)
             )
+        lake.pause("after_data", Path(name.split("[")[0]).name)
         if counts.get("rejected"):
             (
                 classified.where("_status = 'rejected'")
@@ -397,8 +363,20 @@ def _load_part(
     return layout.name, dataset, counts
 
 
+def load_status(loaded: int, rejected: int, duplicate: int) -> str:
+    """The load log's status: loaded, partly rejected, or rejected (every line rejected)."""
+    if not rejected:
+        return "loaded"
+    return "rejected" if not loaded and not duplicate else "partly rejected"
+
+
 def ingest_file(spark: SparkSession, path: Path) -> LoadResult:
-    """Ingest one file; a file whose content was loaded before loads nothing."""
+    """Ingest one file, all or nothing; a file whose content was loaded before loads nothing.
+
+    Rows are appended first and the load-log row last: a process killed before that leaves
+    rows no reader sees, which the next ingest deletes (`lake.recover`). A file refused
+    half-way has its rows deleted at once and a `refused` log row, so it can be loaded again.
+    """
     fmt = file_format(path)
     if fmt is None:
         raise IngestError(f"{path}: not a data file ingest reads")
@@ -410,12 +388,17 @@ def ingest_file(spark: SparkSession, path: Path) -> LoadResult:
     load_id, started = str(uuid.uuid4()), datetime.now(timezone.utc).replace(tzinfo=None)
     totals = {"loaded": 0, "rejected": 0, "duplicate": 0}
     layouts, datasets = set(), set()
-    for name, df in read_parts(spark, path, fmt):
-        layout, dataset, counts = _load_part(spark, name, df, fmt, load_id, started)
-        layouts.add(layout)
-        datasets.add(dataset.name)
-        for key in totals:
-            totals[key] += counts.get(key, 0)
+    try:
+        for name, df in read_parts(spark, path, fmt):
+            layout, dataset, counts = _load_part(spark, name, df, fmt, load_id, started)
+            layouts.add(layout)
+            datasets.add(dataset.name)
+            for key in totals:
+                totals[key] += counts.get(key, 0)
+    except Exception:
+        lake.delete_unfinished(spark, only=load_id)
+        _log_load(spark, load_id, path, sha256, fmt, "", "", totals, started, "refused")
+        raise
     result = LoadResult(
         path.name,
         fmt,
@@ -425,21 +408,50 @@ def ingest_file(spark: SparkSession, path: Path) -> LoadResult:
         rows_rejected=totals["rejected"],
         rows_duplicate=totals["duplicate"],
     )
-    log_row = (
-        load_id, result.dataset, path.name, sha256, path.stat().st_size, fmt,
-        ",".join(sorted(layouts)), result.rows_read, result.rows_loaded, result.rows_rejected,
-        result.rows_duplicate, started, datetime.now(timezone.utc).replace(tzinfo=None), "loaded",
+    lake.pause("before_log", path.name)
+    status = load_status(result.rows_loaded, result.rows_rejected, result.rows_duplicate)
+    _log_load(
+        spark, load_id, path, sha256, fmt, result.dataset, ",".join(sorted(layouts)), totals,
+        started, status,
     )  # fmt: skip
-    spark.createDataFrame([log_row], spark.table(LOAD_LOG).schema).write.insertInto(LOAD_LOG)
     return result
 
 
-def ingest(spark: SparkSession, path: Path) -> tuple[list[LoadResult], list[Path]]:
-    """Ingest a file, or every data file under a folder in name order; return results and skips."""
+def _log_load(
+    spark: SparkSession,
+    load_id: str,
+    path: Path,
+    sha256: str,
+    fmt: str,
+    dataset: str,
+    layouts: str,
+    totals: dict[str, int],
+    started: datetime,
+    status: str,
+) -> None:
+    """Append the load's log row: the commit marker that makes its rows visible."""
+    row = (
+        load_id, dataset, path.name, sha256, path.stat().st_size, fmt, layouts,
+        sum(totals.values()), totals["loaded"], totals["rejected"], totals["duplicate"],
+        started, datetime.now(timezone.utc).replace(tzinfo=None), status,
+    )  # fmt: skip
+    spark.createDataFrame([row], spark.table(LOAD_LOG).schema).write.insertInto(LOAD_LOG)
+
+
+def ingest(
+    spark: SparkSession, path: Path, report: Callable[[str], None] | None = None
+) -> tuple[list[LoadResult], list[Path]]:
+    """Ingest a file, or every data file under a folder in name order; return results and skips.
+
+    First the lake is cleaned of unfinished loads; `report` (default: the log) hears of it.
+    """
     files, skipped = discover(path)
     if not files:
         raise IngestError(f"{path}: no data files (known endings: {', '.join(sorted(FORMATS))})")
     ensure_tables(spark)
+    cleaned = lake.recover(spark)
+    if cleaned:
+        (report or log.warning)(cleaned)
     results = []
     for f in files:
         log.info("ingesting %s", f)

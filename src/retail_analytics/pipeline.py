@@ -33,7 +33,7 @@ def ingest_paths(paths: Sequence[Path]) -> list:
     spark = get_spark()
     results = []
     for path in paths:
-        loaded, skipped = ingest.ingest(spark, Path(path))
+        loaded, skipped = ingest.ingest(spark, Path(path), report=print)
         for result in loaded:
             print(result.summary())
         for other in skipped:
