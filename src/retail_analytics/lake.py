@@ -25,8 +25,7 @@ log = logging.getLogger(__name__)
 RAW_DB = "raw"
 REJECTS = f"{RAW_DB}.rejects"
 LOAD_LOG = f"{RAW_DB}.load_log"
-# Statuses of a load-log row whose rows are visible. `refused` loads wrote nothing;
-# `superseded` marks a wholly rejected load of a file whose content was later loaded again.
+# Statuses of a load-log row whose rows are visible (a `refused` load leaves no rows).
 COMMITTED_STATUSES = ("loaded", "partly rejected", "rejected")
 # Statuses that make a file of the same content "already loaded" (nothing is read again).
 FINAL_STATUSES = ("loaded", "partly rejected")
@@ -90,17 +89,6 @@ def _in_list(values: Iterable[str]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
-def committed_load_ids(spark: SparkSession) -> list[str]:
-    """The load ids whose rows are visible (a log row with a committed status)."""
-    rows = (
-        spark.table(LOAD_LOG)
-        .where(F.col("status").isin(*COMMITTED_STATUSES))
-        .select("load_id")
-        .collect()
-    )
-    return [r.load_id for r in rows]
-
-
 def committed(spark: SparkSession, table: str, current: str | None = None):
     """The rows of `table` from committed loads (and from the load `current`, if given)."""
     ids = spark.table(LOAD_LOG).where(F.col("status").isin(*COMMITTED_STATUSES)).select("load_id")
@@ -111,67 +99,46 @@ def committed(spark: SparkSession, table: str, current: str | None = None):
     )
 
 
-def supersede_rejected_retries(spark: SparkSession) -> int:
-    """Mark wholly rejected loads of a content that a later committed load read again.
-
-    A file whose every line was rejected may be ingested again (after a fix of the rules or
-    options); its earlier rejects are then replaced by the new load's, never kept twice.
-    """
-    rows = (
-        spark.table(LOAD_LOG)
-        .where(F.col("status").isin(*COMMITTED_STATUSES))
-        .select("load_id", "file_sha256", "started_at", "status")
-        .collect()
-    )
-    latest: dict[str, tuple] = {}
-    for r in rows:
-        if r.file_sha256 not in latest or r.started_at > latest[r.file_sha256]:
-            latest[r.file_sha256] = r.started_at
-    stale = [
-        r.load_id for r in rows if r.status == "rejected" and r.started_at < latest[r.file_sha256]
-    ]
-    if stale:
-        spark.sql(
-            f"update {LOAD_LOG} set status = 'superseded' where load_id in ({_in_list(stale)})"
-        )
-    return len(stale)
-
-
 def delete_unfinished(spark: SparkSession, only: str | None = None) -> dict[str, int]:
     """Delete rows whose load never committed (or of the load `only`); rows deleted per table.
 
     Run at the start of every ingest, so a load killed half-way leaves nothing behind once
     the next ingest starts (and nothing visible before: readers filter on the load log).
+    One query finds the uncommitted loads of every table, and their row counts.
     """
-    keep = set(committed_load_ids(spark))
-    deleted = {}
+    ids = (
+        spark.createDataFrame([(only,)], "load_id string")
+        if only
+        else spark.table(LOAD_LOG)
+        .where(F.col("status").isin(*COMMITTED_STATUSES))
+        .select("load_id")
+    )
+    how = "left_semi" if only else "left_anti"
+    found = None
     for table in ROW_TABLES:
-        if only:
-            orphans = [only]
-        else:
-            present = spark.table(table).select("_load_id").distinct().collect()
-            orphans = [r._load_id for r in present if r._load_id not in keep]
-        if not orphans:
-            continue
-        where = f"_load_id in ({_in_list(orphans)})"
-        count = spark.table(table).where(where).count()
-        if count:
-            spark.sql(f"delete from {table} where {where}")
-            deleted[table] = count
-    return deleted
+        rows = (
+            spark.table(table)
+            .join(F.broadcast(ids.withColumnRenamed("load_id", "_load_id")), "_load_id", how)
+            .groupBy("_load_id")
+            .count()
+            .withColumn("table", F.lit(table))
+        )
+        found = rows if found is None else found.unionByName(rows)
+    orphans: dict[str, dict[str, int]] = {}
+    for r in found.collect():
+        orphans.setdefault(r.table, {})[r._load_id] = r["count"]
+    for table, loads in orphans.items():
+        spark.sql(f"delete from {table} where _load_id in ({_in_list(loads)})")
+    return {table: sum(loads.values()) for table, loads in orphans.items()}
 
 
 def recover(spark: SparkSession) -> str | None:
-    """Clean the lake of unfinished loads and superseded rejects; a sentence if it did."""
-    superseded = supersede_rejected_retries(spark)
+    """Delete the rows of unfinished loads; a sentence saying what went, if anything did."""
     deleted = delete_unfinished(spark)
-    if not deleted and not superseded:
+    if not deleted:
         return None
     parts = [f"{n:,} rows from {table}" for table, n in sorted(deleted.items())]
-    message = "removed rows of unfinished loads (no load-log row): " + ", ".join(parts)
-    if superseded and not deleted:
-        message = f"marked {superseded} wholly rejected earlier load(s) superseded"
-    return message
+    return "removed rows of unfinished loads (no load-log row): " + ", ".join(parts)
 
 
 def pause(point: str, file_name: str) -> None:
