@@ -11,6 +11,7 @@ load_log as (
 rejects as (
 
     select * from {{ source('online_retail', 'rejects') }}
+    where _load_id in ({{ committed_load_ids() }})
 
 ),
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from datetime import date
 from pathlib import Path
 
 from retail_analytics.errors import RetailError
@@ -24,9 +25,16 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from retail_analytics import pipeline
+    from retail_analytics.rules import Options
 
-    pipeline.ingest_paths(args.paths)
-    return 0
+    options = Options(
+        date_order=args.date_format,
+        encoding=args.encoding,
+        valid_from=args.valid_from,
+        valid_until=args.valid_until,
+    )
+    results = pipeline.ingest_paths(args.paths, options)
+    return 1 if any(r.refused for r in results) else 0
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -167,6 +175,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="load transaction and inventory files into the raw lake")
     p.add_argument("paths", nargs="+", type=Path, help="files or folders (searched recursively)")
+    p.add_argument(
+        "--date-format",
+        choices=["day-first", "month-first"],
+        help="how to read dates like 02/12/2010 (default: decided per file from a day above 12)",
+    )
+    p.add_argument(
+        "--encoding",
+        choices=["utf-8", "windows-1252", "latin-1"],
+        help="text encoding of CSV and JSON files (default: UTF-8 if valid, else Windows-1252)",
+    )
+    p.add_argument(
+        "--valid-from",
+        type=date.fromisoformat,
+        default=None,
+        help="reject lines dated before this day (default 2000-01-01: rules.DEFAULT_VALID_FROM)",
+    )
+    p.add_argument(
+        "--valid-until",
+        type=date.fromisoformat,
+        default=None,
+        help="reject lines dated after this day (default: the day after the load)",
+    )
     p.set_defaults(func=_cmd_ingest)
 
     p = sub.add_parser("build", help="dbt build in this process (extra arguments go to dbt)")
@@ -269,7 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     elif unknown:
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
+        # --debug: the trace of a refused file too (ingest logs it at debug level)
+        level=logging.DEBUG if args.verbose or args.debug else logging.INFO,
         format="%(asctime)s %(levelname)s %(message)s",
         datefmt="%H:%M:%S",
     )

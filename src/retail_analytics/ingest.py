@@ -1,51 +1,43 @@
-"""Ingest files into the raw lake: parse, validate, reject, deduplicate, append.
+"""Ingest files into the raw lake: read, apply the rule set, reject, deduplicate, commit.
 
 Every line read ends in exactly one place: its dataset's raw table (loaded), the rejects
-table (with a reason and its raw text), or nowhere because its unit (an invoice, a
-location's snapshot or receipts of a day) is already in the lake from another file (a
-skipped duplicate). So for every file, read = loaded + rejected + duplicates.
+table (with a reason and its raw text), or nowhere because it is already in the lake (a
+skipped duplicate). So for every file, read = loaded + rejected + duplicates. A file's load
+is all or nothing (see `lake`): its rows become visible with its load-log row, written last.
+A file that cannot be read whole is refused: nothing of it is loaded, and the refusal is one
+line naming the file, the line and the problem.
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
 import hashlib
-import io
-import json
 import logging
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
-from pyspark.sql import types as T
 
+from retail_analytics import encoding, lake, readers, rules
 from retail_analytics.errors import RetailError
-from retail_analytics.schemas import DATASETS, Dataset, detect_schema
+from retail_analytics.lake import (  # noqa: F401 - the names callers know ingest by
+    LOAD_LOG,
+    RAW_DB,
+    REJECTS,
+    SQL_TYPES,
+    ensure_tables,
+)
+from retail_analytics.rules import CORRUPT, Options, parse  # noqa: F401
 from retail_analytics.schemas import TRANSACTIONS as TRANSACTION_DATASET
+from retail_analytics.schemas import Dataset
 
 log = logging.getLogger(__name__)
 
-RAW_DB = "raw"
 TRANSACTIONS = TRANSACTION_DATASET.table
-REJECTS = f"{RAW_DB}.rejects"
-LOAD_LOG = f"{RAW_DB}.load_log"
-SQL_TYPES = {
-    "text": "string",
-    "free_text": "string",
-    "int": "int",
-    "decimal": "decimal(18, 3)",
-    "timestamp": "timestamp",
-    "date": "date",
-}
-META_COLUMNS = (
-    "_source_file string, _source_format string, _source_row bigint, _load_id string, "
-    "_loaded_at timestamp"
-)
-
+DEFAULTS = Options()
 FORMATS = {  # file name ending -> format
     ".csv": "csv",
     ".csv.gz": "csv",
@@ -57,37 +49,11 @@ FORMATS = {  # file name ending -> format
     ".ndjson": "jsonl",
     ".json": "jsonl",
 }
-# Text dates that are not ISO 8601: the US style of the UCI file's common CSV exports.
-DATE_FORMATS = ("M/d/yyyy H:mm", "M/d/yyyy H:mm:ss")
-CORRUPT = "_corrupt_record"
-
-
-def dataset_ddl(dataset: Dataset) -> str:
-    """CREATE TABLE for a dataset's raw table: its columns, lineage, partition column."""
-    columns = ", ".join(f"{c.name} {SQL_TYPES[c.kind]}" for c in dataset.columns)
-    columns += f", {META_COLUMNS}"
-    partition = ""
-    if dataset.partition:  # last, where inserts (by position) put it
-        columns += f", {dataset.partition[0]} date"
-        partition = f" partitioned by ({dataset.partition[0]})"
-    return (
-        f"create table if not exists {dataset.table} ({columns}) "
-        f"using delta{partition} comment '{dataset.description}'"
-    )
-
-
-DDL = (
-    f"create database if not exists {RAW_DB} comment 'Raw lake: files as loaded by retail ingest'",
-    *(dataset_ddl(d) for d in DATASETS),
-    f"""create table if not exists {REJECTS} (
-        dataset string, reason string, raw_record string, {META_COLUMNS}
-    ) using delta comment 'Lines that could not be parsed, with the reason and raw text'""",
-    f"""create table if not exists {LOAD_LOG} (
-        load_id string, dataset string, source_file string, file_sha256 string,
-        file_bytes bigint, source_format string, source_layout string, rows_read bigint,
-        rows_loaded bigint, rows_rejected bigint, rows_duplicate bigint,
-        started_at timestamp, finished_at timestamp, status string
-    ) using delta comment 'One row per file ingest: what was read, loaded and rejected'""",
+# A line of an invoice the lake holds from another file, where that file's lines and this
+# one's overlap but differ: a corrected re-export. It is rejected, never added to the old.
+CONFLICT = (
+    "invoice already loaded from another file with other lines (a corrected re-export is "
+    "not applied: see README)"
 )
 
 
@@ -103,9 +69,13 @@ class LoadResult:
     rows_rejected: int = 0
     rows_duplicate: int = 0
     already_loaded_as: str | None = None
+    refused: str | None = None  # the one-line refusal: file, line, problem
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """The one-line report the CLI prints."""
+        if self.refused:
+            return f"{self.refused} (file refused, nothing loaded)"
         if self.already_loaded_as:
             return (
                 f"{self.source_file}: already loaded (same content as "
@@ -148,7 +118,7 @@ def discover(path: Path) -> tuple[list[Path], list[Path]]:
 
 
 def file_sha256(path: Path) -> str:
-    """Content hash of a file, streamed."""
+    """SHA-256 of a file's bytes as stored, streamed."""
     digest = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -156,180 +126,79 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def ensure_tables(spark: SparkSession) -> None:
-    """Create the raw database and its three tables if they are not there."""
-    if not spark.catalog.databaseExists(RAW_DB):
-        spark.sql(DDL[0])
-    for statement in DDL[1:]:
-        spark.sql(statement)
-
-
-# --- reading -------------------------------------------------------------------------------
-
-
-def _open_text(path: Path):
-    if path.name.lower().endswith(".gz"):
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", errors="replace")
-    return path.open(encoding="utf-8-sig", errors="replace", newline="")
-
-
-def _csv_header(path: Path) -> list[str]:
-    with _open_text(path) as f:
-        return next(csv.reader(f), [])
-
-
-def _jsonl_header(path: Path) -> list[str]:
-    with _open_text(path) as f:
-        for line in f:
-            if line.strip():
-                try:
-                    return list(json.loads(line))
-                except (json.JSONDecodeError, TypeError):
-                    raise IngestError(f"{path}: first line is not a JSON object") from None
-    return []
-
-
-def _string_schema(header: list[str]) -> T.StructType:
-    fields = [T.StructField(h, T.StringType()) for h in header]
-    return T.StructType([*fields, T.StructField(CORRUPT, T.StringType())])
-
-
 def read_parts(spark: SparkSession, path: Path, fmt: str) -> list[tuple[str, DataFrame]]:
-    """The file as DataFrames with a `_source_row` column: one per sheet for Excel, else one."""
-    uri = str(path.resolve())
-    if fmt == "csv":
-        header = _csv_header(path)
-        df = (
-            spark.read.schema(_string_schema(header))
-            .options(header=True, mode="PERMISSIVE", columnNameOfCorruptRecord=CORRUPT)
-            .options(escape='"', multiLine=False, enforceSchema=True)
-            .csv(uri)
-        )
-        parts = [(path.name, df)]
-    elif fmt == "jsonl":
-        header = _jsonl_header(path)
-        df = (
-            spark.read.schema(_string_schema(header))
-            .options(mode="PERMISSIVE", columnNameOfCorruptRecord=CORRUPT)
-            .json(uri)
-        )
-        parts = [(path.name, df)]
-    elif fmt == "parquet":
-        parts = [(path.name, spark.read.parquet(uri))]
-    elif fmt == "xlsx":
-        return _read_xlsx(spark, path)
-    else:  # pragma: no cover - file_format() only returns the formats above
-        raise IngestError(f"{path}: unknown format {fmt}")
-    return [
-        (name, df.withColumn("_source_row", F.monotonically_increasing_id())) for name, df in parts
-    ]
+    """The file's parts as (name, DataFrame with `_source_row`): one per data sheet, else one."""
+    content = encoding.scan(path, text=fmt in ("csv", "jsonl"))
+    return [(p.name, p.df) for p in readers.read(spark, path, fmt, content)]
 
 
-def _read_xlsx(spark: SparkSession, path: Path) -> list[tuple[str, DataFrame]]:
-    import pandas as pd
-
-    try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=str, engine="calamine")
-    except Exception as exc:  # a broken workbook: say which file and why
-        raise IngestError(f"{path}: cannot read as an Excel workbook ({exc})") from None
-    parts = []
-    for sheet, frame in sheets.items():
-        frame = frame.astype(object).where(frame.notna(), None)
-        # The Excel row a line came from: row 1 is the header.
-        frame["_source_row"] = range(2, len(frame) + 2)
-        schema = T.StructType(
-            [T.StructField(str(c), T.StringType()) for c in frame.columns[:-1]]
-            + [T.StructField("_source_row", T.LongType())]
-        )
-        df = (
-            spark.createDataFrame(frame, schema=schema)
-            if len(frame)
-            else spark.createDataFrame([], schema)
-        )
-        parts.append((f"{path.name}[{sheet}]", df))
-    return parts
+# --- classifying -----------------------------------------------------------------------------
 
 
-# --- parsing -------------------------------------------------------------------------------
-
-
-def _as_text(c: Column, dtype: T.DataType) -> Column:
-    """Text of a value; whole numbers stored as floating point lose their `.0`."""
-    if isinstance(dtype, (T.FloatType, T.DoubleType, T.DecimalType)):
-        return F.when(c == F.floor(c), F.floor(c).cast("string")).otherwise(c.cast("string"))
-    return c.cast("string")
-
-
-def _decimal(c: Column, precision: int, scale: int) -> Column:
-    return F.trim(c.cast("string")).try_cast(T.DecimalType(precision, scale))
-
-
-def _timestamp(c: Column, dtype: T.DataType) -> Column:
-    if isinstance(dtype, (T.LongType, T.IntegerType)):
-        # Epoch numbers: pandas writes nanoseconds to Parquet, milliseconds to JSON.
-        a = F.abs(c)
-        return (
-            F.when(a >= 10**17, F.timestamp_micros(F.floor(c / 1000)))
-            .when(a >= 10**14, F.timestamp_micros(c))
-            .when(a >= 10**11, F.timestamp_millis(c))
-            .otherwise(F.timestamp_seconds(c))
-        )
-    if isinstance(dtype, (T.TimestampType, T.TimestampNTZType, T.DateType)):
-        return c.cast("timestamp")
-    text = F.trim(c.cast("string"))
-    return F.coalesce(
-        F.try_to_timestamp(text),
-        *(F.try_to_timestamp(text, F.lit(fmt)) for fmt in DATE_FORMATS),
-    )
-
-
-def _typed(c: Column, dtype: T.DataType, kind: str) -> Column:
-    """A source column parsed to a dataset column's kind; null where it does not parse."""
-    if kind == "text":
-        return F.trim(_as_text(c, dtype))
-    if kind == "free_text":
-        return _as_text(c, dtype)
-    if kind == "int":
-        number = _decimal(c, 20, 3)
-        return F.when(number == F.floor(number), number.try_cast("int"))
-    if kind == "decimal":
-        return _decimal(c, 18, 3)
-    if kind == "timestamp":
-        return _timestamp(c, dtype)
-    return F.to_date(_timestamp(c, dtype))
-
-
-def parse(
-    df: DataFrame, mapping: dict[str, str], dataset: Dataset = TRANSACTION_DATASET
-) -> DataFrame:
-    """The dataset's typed columns, `_reject_reason` (null for a good line), `_raw_record`."""
-    dtypes = {f.name: f.dataType for f in df.schema.fields}
-    columns = {}
+def _date_order(part: readers.Part, options: Options) -> str:
+    """day-first or month-first for the part's slash dates (refused when undecidable)."""
+    dataset = part.layout.dataset
+    mapping = part.layout.mapping(part.header)
+    dtypes = dict(part.df.dtypes)
     for column in dataset.columns:
-        if column.name in mapping:
-            source = mapping[column.name]
-            typed = _typed(F.col(f"`{source}`"), dtypes[source], column.kind)
-        else:
-            typed = F.lit(None).cast(SQL_TYPES[column.kind])
-        columns[column.name] = typed
-    originals = [name for name in df.columns if name not in (CORRUPT, "_source_row")]
-    corrupt = F.col(CORRUPT) if CORRUPT in df.columns else F.lit(None).cast("string")
-    reason = F.when(corrupt.isNotNull(), "malformed line (wrong number of fields or bad quoting)")
-    for column in dataset.columns:
-        if column.required:
-            value = columns[column.name]
-            bad = value.isNull() | (value == "") if column.kind == "text" else value.isNull()
-            reason = reason.when(bad, column.reject_reason)
-    raw_record = F.coalesce(
-        corrupt,
-        F.to_json(F.struct(*[F.col(f"`{n}`").cast("string").alias(n) for n in originals])),
+        source = mapping.get(column.name)
+        if column.kind in ("timestamp", "date") and source and dtypes[source] == "string":
+            evidence = rules.date_evidence(part.df, source)
+            return rules.decide_date_order(evidence, options.date_order, part.name)
+    return options.date_order or "month-first"
+
+
+def classify(spark: SparkSession, parsed: DataFrame, dataset: Dataset, load_id: str) -> DataFrame:
+    """`parsed` with `_status` (loaded, rejected, duplicate) and the final `_reject_reason`.
+
+    Transactions are compared line by line with the lake (committed loads and this one): a
+    line the lake already holds (as many times) is a duplicate, so overlapping files, a
+    workbook's repeated sheet and a file split inside an invoice all load each line once.
+    Where an invoice's lines partly match the lake and partly not, the new ones are a
+    corrected re-export and are rejected (CONFLICT). Stock datasets are compared by unit (a
+    location's snapshot or receipts of a day): a unit in the lake is skipped whole. A
+    rejected line whose raw text is already in the rejects is a duplicate too.
+    """
+    valid = F.col("_reject_reason").isNull()
+    unit = list(dataset.unit)
+    lake_rows = lake.committed(spark, dataset.table, current=load_id)
+    seen_rejects = (
+        lake.committed(spark, REJECTS)
+        .where(F.col("dataset") == dataset.name)
+        .select(F.col("raw_record").alias("_raw_record"))
+        .distinct()
+        .withColumn("_seen_reject", F.lit(True))
     )
-    return df.select(
-        *[expr.alias(name) for name, expr in columns.items()],
-        "_source_row",
-        reason.alias("_reject_reason"),
-        raw_record.alias("_raw_record"),
+    df = parsed.join(seen_rejects, "_raw_record", "left")
+    if dataset is TRANSACTION_DATASET:
+        key = [*unit, "_code", "quantity", "unit_price", "invoiced_at"]
+        code = F.upper(F.trim(F.col("stock_code"))).alias("_code")
+        held = lake_rows.select(*unit, code, *key[2:]).groupBy(*key).agg(F.count("*").alias("_n"))
+        known = lake_rows.select(*unit).distinct().withColumn("_known", F.lit(True))
+        df = df.withColumn("_code", F.upper(F.trim(F.col("stock_code"))))
+        nth = F.row_number().over(Window.partitionBy(*key).orderBy("_source_row"))
+        df = (
+            df.withColumn("_nth", F.when(valid, nth))
+            .join(held, key, "left")
+            .join(known, unit, "left")
+        )
+        duplicate = valid & (F.col("_nth") <= F.coalesce(F.col("_n"), F.lit(0)))
+        df = df.withColumn("_dup", duplicate)
+        overlap = F.max(F.col("_dup").cast("int")).over(Window.partitionBy(*unit))
+        conflict = valid & ~F.col("_dup") & F.col("_known").isNotNull() & (overlap == 1)
+        df = df.withColumn(
+            "_reject_reason", F.when(conflict, F.lit(CONFLICT)).otherwise(F.col("_reject_reason"))
+        )
+    else:
+        seen = lake_rows.select(*unit).distinct().withColumn("_known", F.lit(True))
+        df = df.join(seen, unit, "left").withColumn("_dup", valid & F.col("_known").isNotNull())
+    status = (
+        F.when(F.col("_dup"), "duplicate")
+        .when(F.col("_reject_reason").isNotNull() & F.col("_seen_reject").isNotNull(), "duplicate")
+        .when(F.col("_reject_reason").isNotNull(), "rejected")
+        .otherwise("loaded")
     )
+    return df.withColumn("_status", status)
 
 
 # --- loading -------------------------------------------------------------------------------
@@ -338,7 +207,7 @@ def parse(
 def _already_loaded(spark: SparkSession, sha256: str) -> str | None:
     rows = (
         spark.table(LOAD_LOG)
-        .where((F.col("file_sha256") == sha256) & (F.col("status") == "loaded"))
+        .where((F.col("file_sha256") == sha256) & F.col("status").isin(*lake.FINAL_STATUSES))
         .select("source_file")
         .limit(1)
         .collect()
@@ -347,23 +216,22 @@ def _already_loaded(spark: SparkSession, sha256: str) -> str | None:
 
 
 def _load_part(
-    spark: SparkSession, name: str, df: DataFrame, fmt: str, load_id: str, loaded_at: datetime
-) -> tuple[str, Dataset, dict[str, int]]:
-    """Parse one part, append its good new lines and its rejects; return layout and counts."""
-    header = [c for c in df.columns if c not in (CORRUPT, "_source_row")]
-    layout = detect_schema(header, name)
-    dataset = layout.dataset
-    parsed = parse(df, layout.mapping(header), dataset)
+    spark: SparkSession,
+    part: readers.Part,
+    fmt: str,
+    load_id: str,
+    loaded_at: datetime,
+    options: Options,
+) -> dict[str, int]:
+    """Apply the rules to one part, append its new lines and its rejects; return counts.
 
-    unit = list(dataset.unit)
-    seen = spark.table(dataset.table).select(*unit).distinct().withColumn("_seen", F.lit(True))
-    status = (
-        F.when(F.col("_reject_reason").isNotNull(), "rejected")
-        .when(F.col("_seen"), "duplicate")
-        .otherwise("loaded")
-    )
+    Nothing appended here is visible until the load's log row is written (see `lake`).
+    """
+    dataset = part.layout.dataset
+    order = _date_order(part, options)
+    parsed = parse(part.df, part.layout.mapping(part.header), dataset, options, order)
     meta = [
-        F.lit(name).alias("_source_file"),
+        F.lit(part.name).alias("_source_file"),
         F.lit(fmt).alias("_source_format"),
         F.col("_source_row"),
         F.lit(load_id).alias("_load_id"),
@@ -372,7 +240,7 @@ def _load_part(
     partition = (
         [F.expr(dataset.partition[1]).alias(dataset.partition[0])] if dataset.partition else []
     )
-    classified = parsed.join(seen, unit, "left").withColumn("_status", status).persist()
+    classified = classify(spark, parsed, dataset, load_id).persist()
     try:
         counts = {r["_status"]: r["count"] for r in classified.groupBy("_status").count().collect()}
         if counts.get("loaded"):
@@ -381,6 +249,7 @@ def _load_part(
                 .select(*dataset.column_names, *meta, *partition)
                 .write.insertInto(dataset.table)
             )
+        lake.pause("after_data", part.name.split("[")[0])
         if counts.get("rejected"):
             (
                 classified.where("_status = 'rejected'")
@@ -394,28 +263,68 @@ def _load_part(
             )
     finally:
         classified.unpersist()
-    return layout.name, dataset, counts
+    return counts
 
 
-def ingest_file(spark: SparkSession, path: Path) -> LoadResult:
-    """Ingest one file; a file whose content was loaded before loads nothing."""
+def load_status(loaded: int, rejected: int, duplicate: int) -> str:
+    """The load log's status: loaded, partly rejected, or rejected (every line rejected)."""
+    if not rejected:
+        return "loaded"
+    return "rejected" if not loaded and not duplicate else "partly rejected"
+
+
+def _refusal(exc: Exception, path: Path, fmt: str) -> str:
+    """One line for a refused file: the file, where, the problem; never a trace."""
+    if isinstance(exc, RetailError):
+        return str(exc)
+    java = getattr(exc, "java_exception", None)  # py4j: the Java exception says what
+    message = str(java.toString()) if java is not None else str(exc)
+    text = message.strip().splitlines()[0] if message.strip() else type(exc).__name__
+    return f"{path.name}: whole file: cannot read as {fmt} ({text[:300]})"
+
+
+def ingest_file(spark: SparkSession, path: Path, options: Options = DEFAULTS) -> LoadResult:
+    """Ingest one file, all or nothing; a file whose content was loaded before loads nothing.
+
+    Rows are appended first and the load-log row last: a process killed before that leaves
+    rows no reader sees, which the next ingest deletes (`lake.recover`). A refused file has
+    its rows deleted at once and a `refused` log row, so it can be loaded again once fixed.
+    """
     fmt = file_format(path)
     if fmt is None:
         raise IngestError(f"{path}: not a data file ingest reads")
-    sha256 = file_sha256(path)
-    previous = _already_loaded(spark, sha256)
+    load_id, started = str(uuid.uuid4()), datetime.now(timezone.utc).replace(tzinfo=None)
+    totals = {"loaded": 0, "rejected": 0, "duplicate": 0}
+    try:
+        content = encoding.scan(path, fmt in ("csv", "jsonl"), options.encoding)
+    except RetailError as exc:
+        sha = file_sha256(path)
+        _log_load(spark, load_id, path, sha, fmt, "", "", totals, started, "refused")
+        return LoadResult(path.name, fmt, refused=str(exc))
+    previous = _already_loaded(spark, content.sha256)
     if previous:
         return LoadResult(path.name, fmt, already_loaded_as=previous)
 
-    load_id, started = str(uuid.uuid4()), datetime.now(timezone.utc).replace(tzinfo=None)
-    totals = {"loaded": 0, "rejected": 0, "duplicate": 0}
-    layouts, datasets = set(), set()
-    for name, df in read_parts(spark, path, fmt):
-        layout, dataset, counts = _load_part(spark, name, df, fmt, load_id, started)
-        layouts.add(layout)
-        datasets.add(dataset.name)
-        for key in totals:
-            totals[key] += counts.get(key, 0)
+    layouts, datasets, notes = set(), set(), []
+    parts: list[readers.Part] = []
+    try:
+        parts = readers.read(spark, path, fmt, content)
+        for part in parts:
+            counts = _load_part(spark, part, fmt, load_id, started, options)
+            layouts.add(part.layout.name)
+            datasets.add(part.layout.dataset.name)
+            notes += part.notes
+            for key in totals:
+                totals[key] += counts.get(key, 0)
+    except Exception as exc:  # refused: nothing of the file stays
+        log.debug("refused %s", path, exc_info=True)
+        lake.delete_unfinished(spark, only=load_id)
+        empty = dict.fromkeys(totals, 0)
+        _log_load(spark, load_id, path, content.sha256, fmt, "", "", empty, started, "refused")
+        return LoadResult(path.name, fmt, refused=_refusal(exc, path, fmt))
+    finally:
+        for part in parts:
+            part.release()
     result = LoadResult(
         path.name,
         fmt,
@@ -424,25 +333,58 @@ def ingest_file(spark: SparkSession, path: Path) -> LoadResult:
         rows_loaded=totals["loaded"],
         rows_rejected=totals["rejected"],
         rows_duplicate=totals["duplicate"],
+        notes=notes,
     )
-    log_row = (
-        load_id, result.dataset, path.name, sha256, path.stat().st_size, fmt,
-        ",".join(sorted(layouts)), result.rows_read, result.rows_loaded, result.rows_rejected,
-        result.rows_duplicate, started, datetime.now(timezone.utc).replace(tzinfo=None), "loaded",
+    lake.pause("before_log", path.name)
+    status = load_status(result.rows_loaded, result.rows_rejected, result.rows_duplicate)
+    _log_load(
+        spark, load_id, path, content.sha256, fmt, result.dataset, ",".join(sorted(layouts)),
+        totals, started, status,
     )  # fmt: skip
-    spark.createDataFrame([log_row], spark.table(LOAD_LOG).schema).write.insertInto(LOAD_LOG)
     return result
 
 
-def ingest(spark: SparkSession, path: Path) -> tuple[list[LoadResult], list[Path]]:
-    """Ingest a file, or every data file under a folder in name order; return results and skips."""
+def _log_load(
+    spark: SparkSession,
+    load_id: str,
+    path: Path,
+    sha256: str,
+    fmt: str,
+    dataset: str,
+    layouts: str,
+    totals: dict[str, int],
+    started: datetime,
+    status: str,
+) -> None:
+    """Append the load's log row: the commit marker that makes its rows visible."""
+    row = (
+        load_id, dataset, path.name, sha256, path.stat().st_size, fmt, layouts,
+        sum(totals.values()), totals["loaded"], totals["rejected"], totals["duplicate"],
+        started, datetime.now(timezone.utc).replace(tzinfo=None), status,
+    )  # fmt: skip
+    spark.createDataFrame([row], spark.table(LOAD_LOG).schema).write.insertInto(LOAD_LOG)
+
+
+def ingest(
+    spark: SparkSession,
+    path: Path,
+    report: Callable[[str], None] | None = None,
+    options: Options = DEFAULTS,
+) -> tuple[list[LoadResult], list[Path]]:
+    """Ingest a file, or every data file under a folder in name order; return results and skips.
+
+    First the lake is cleaned of unfinished loads; `report` (default: the log) hears of it.
+    """
     files, skipped = discover(path)
     if not files:
         raise IngestError(f"{path}: no data files (known endings: {', '.join(sorted(FORMATS))})")
     ensure_tables(spark)
+    cleaned = lake.recover(spark)
+    if cleaned:
+        (report or log.warning)(cleaned)
     results = []
     for f in files:
         log.info("ingesting %s", f)
-        results.append(ingest_file(spark, f))
+        results.append(ingest_file(spark, f, options))
         log.info(results[-1].summary())
     return results, skipped

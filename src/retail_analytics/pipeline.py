@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,24 +27,36 @@ class DbtError(RetailError):
     """A dbt command that did not succeed."""
 
 
-def ingest_paths(paths: Sequence[Path]) -> list:
-    """Ingest every file under `paths`; print a line per file and the totals."""
+def ingest_paths(paths: Sequence[Path], options=None) -> list:
+    """Ingest every file under `paths` (with `rules.Options`); print a line per file, totals.
+
+    A refused file gets one line on stderr (`error: <file>: <line>: <problem>`); the others
+    load. Every other line says read N = loaded L + rejected R + skipped duplicates D.
+    """
     from retail_analytics import ingest
 
     spark = get_spark()
+    options = options or ingest.DEFAULTS
     results = []
     for path in paths:
-        loaded, skipped = ingest.ingest(spark, Path(path))
+        loaded, skipped = ingest.ingest(spark, Path(path), report=print, options=options)
         for result in loaded:
+            if result.refused:
+                print(f"error: {result.summary()}", file=sys.stderr, flush=True)
+                continue
             print(result.summary())
+            for note in result.notes:
+                print(f"  note: {note}")
         for other in skipped:
             print(f"{other}: skipped (not a data file ingest reads)")
         results.extend(loaded)
     read = sum(r.rows_read for r in results)
+    refused = sum(1 for r in results if r.refused)
     print(
         f"total: read {read:,}, loaded {sum(r.rows_loaded for r in results):,}, "
         f"rejected {sum(r.rows_rejected for r in results):,}, "
         f"skipped duplicates {sum(r.rows_duplicate for r in results):,}"
+        + (f"; {refused} file(s) refused" if refused else "")
     )
     rejected = sum(r.rows_rejected for r in results)
     if rejected:

@@ -172,10 +172,13 @@ def detect_schema(header: list[str], source: str) -> SourceSchema:
             return schema
     # the layout with most of its columns present (ties: the first, transactions)
     closest = max(SCHEMAS, key=lambda s: len(s.mapping(header)))
+    known = {name.lower() for name in closest.columns.values()}
+    others = [h for h in header if h.strip().lower() not in known]
     raise UnknownLayoutError(
         f"{source}: not a known layout. Closest is {closest.name} ({closest.dataset.name}), "
-        f"which lacks the columns {', '.join(closest.missing(header))}. "
-        f"Columns found: {', '.join(header) or '(none)'}. Known layouts: "
+        f"which lacks the columns {', '.join(closest.missing(header))}"
+        + (f" (the file has instead: {', '.join(others)}). " if others else ". ")
+        + f"Columns found: {', '.join(header) or '(none)'}. Known layouts: "
         + "; ".join(f"{s.name} ({', '.join(s.required())})" for s in SCHEMAS)
     )
 

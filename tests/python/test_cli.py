@@ -58,7 +58,7 @@ def test_a_bad_file_gets_a_message_not_a_stack_trace(own_lake, tmp_path):
     data.write_text("order,sku,amount\n1,2,3\n")
     result = run([BIN / "retail", "ingest", data], own_lake)
     assert result.returncode == 1
-    assert "error: orders.csv: not a known layout" in result.stderr
+    assert "error: orders.csv: line 1: not a known layout" in result.stderr
     assert "lacks the columns invoice, stock_code" in result.stderr
     assert "uci_online_retail (InvoiceNo, StockCode" in result.stderr
     assert "Traceback" not in result.stderr and "at org.apache" not in result.stderr

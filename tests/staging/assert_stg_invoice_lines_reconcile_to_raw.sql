@@ -9,6 +9,7 @@ raw_totals as (
         sum(quantity) as units,
         sum(cast(quantity * unit_price as decimal(18, 2))) as amount
     from {{ source('online_retail', 'transactions') }}
+    where _load_id in ({{ committed_load_ids() }})
 
 ),
 

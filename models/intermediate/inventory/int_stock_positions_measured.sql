@@ -5,12 +5,14 @@ with
 snapshots as (
 
     select * from {{ source('online_retail', 'inventory_snapshots') }}
+    where _load_id in ({{ committed_load_ids() }})
 
 ),
 
 receipts as (
 
     select * from {{ source('online_retail', 'stock_receipts') }}
+    where _load_id in ({{ committed_load_ids() }})
 
 ),
 

@@ -3,6 +3,8 @@ with
 source as (
 
     select * from {{ source('online_retail', 'transactions') }}
+    -- rows of a load still under way (or killed) have no committed log row yet
+    where _load_id in ({{ committed_load_ids() }})
 
 ),
 
