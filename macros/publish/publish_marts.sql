@@ -72,7 +72,8 @@
         {%- else -%}
             {%- set source_table = node.schema ~ "." ~ node.alias -%}
             {%- set history = run_query("describe history " ~ source_table ~ " limit 1") -%}
-            {%- do pins.append([node.alias, source_table, history.columns["version"].values()[0]]) -%}
+            {%- set version = history.columns["version"].values()[0] -%}
+            {%- do pins.append([node.alias, source_table, version]) -%}
         {%- endif -%}
     {%- endfor -%}
     {%- if untested -%}

@@ -4,7 +4,9 @@
     A process killed before that row leaves pins without a publication, which
     `recover_publication` (on-run-start) finishes: every pin it holds passed its tests.
 #}
-{% macro record_publication(publication_id, action, pins, tests_passed=0, undoes=none, note=none) -%}
+{% macro record_publication(
+    publication_id, action, pins, tests_passed=0, undoes=none, note=none
+) -%}
     {%- set log_schema = var("publish_log_schema") -%}
     {%- if pins -%}
         {%- set rows = [] -%}
@@ -12,7 +14,9 @@
             {%- do rows.append("('" ~ publication_id ~ "', '" ~ mart ~ "', '" ~ source_table
                 ~ "', " ~ version ~ ")") -%}
         {%- endfor -%}
-        {% do run_query("insert into " ~ log_schema ~ ".published_marts values " ~ rows | join(", ")) %}
+        {% do run_query(
+            "insert into " ~ log_schema ~ ".published_marts values " ~ rows | join(", ")
+        ) %}
         {% do run_query("create schema if not exists " ~ var("published_schema")) %}
         {% do drop_unpublished_tables(pins | map(attribute=0) | list) %}
         {%- for mart, source_table, version in pins -%}

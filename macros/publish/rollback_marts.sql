@@ -13,7 +13,8 @@
         ~ " order by published_at desc limit 1"
     ) -%}
     {%- if not latest.rows -%}
-        {{ exceptions.raise_compiler_error("rollback: nothing has been published, so there is nothing to roll back") }}
+        {{ exceptions.raise_compiler_error(
+            "rollback: nothing has been published, so there is nothing to roll back") }}
     {%- endif -%}
     {%- set undone_id = latest.rows[0][0] -%}
     {%- set previous = run_query(
