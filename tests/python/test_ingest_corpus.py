@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import shutil
+import sys
 
 import pytest
 
@@ -22,6 +23,7 @@ from .helpers import BIN, lake_env, run
 
 _spec = importlib.util.spec_from_file_location("make_corpus", REPO / "tests/corpus/make_corpus.py")
 make_corpus = importlib.util.module_from_spec(_spec)
+sys.modules["make_corpus"] = make_corpus  # dataclasses look their module up while defining
 _spec.loader.exec_module(make_corpus)
 
 SUMMARY = re.compile(
