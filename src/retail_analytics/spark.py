@@ -138,6 +138,10 @@ class SparkSettings:
             "spark.sql.catalog.spark_catalog": DELTA_CATALOG,
             # The lake's logs are short: one partition to rebuild a table's snapshot, not 50.
             "spark.databricks.delta.snapshotPartitions": "1",
+            # Delta answers min/max/count from its file statistics with java.sql.Date values;
+            # the Thrift Server's sessions use java.time dates, and such a query (`max` of a
+            # date column) then fails with a ClassCastException. Read the data instead.
+            "spark.databricks.delta.optimizeMetadataQuery.enabled": "false",
             # Delta keeps its schema in its log and stores a placeholder in the Hive
             # metastore; without this, Hive logs an error at every `create or replace`.
             "spark.hadoop.hive.metastore.disallow.incompatible.col.type.changes": "false",
