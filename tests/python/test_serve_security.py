@@ -379,7 +379,10 @@ def listening_sockets(pid: int) -> list[tuple[str, int]]:
     pids = [pid]
     for parent in pids:
         for task in Path(f"/proc/{parent}/task").iterdir():
-            children = (task / "children").read_text().split()
+            try:
+                children = (task / "children").read_text().split()
+            except OSError:  # the thread ended while we looked: it has no children
+                continue
             pids.extend(int(c) for c in children if int(c) not in pids)
     inodes = set()
     for each in pids:
