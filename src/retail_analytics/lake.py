@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from retail_analytics.schemas import DATASETS, Dataset
+from retail_analytics.schemas import DATASETS, SQL_TYPES, Dataset
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +33,6 @@ FINAL_STATUSES = ("loaded", "partly rejected")
 PAUSE_ENV = "RETAIL_INGEST_PAUSE_AT"
 PAUSE_POINTS = ("after_data", "before_log")
 
-SQL_TYPES = {
-    "text": "string",
-    "free_text": "string",
-    "int": "int",
-    "decimal": "decimal(18, 3)",
-    "timestamp": "timestamp",
-    "date": "date",
-}
 META_COLUMNS = (
     "_source_file string, _source_format string, _source_row bigint, _load_id string, "
     "_loaded_at timestamp"

@@ -21,18 +21,16 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from retail_analytics.errors import RetailError
-from retail_analytics.schemas import INVENTORY_SNAPSHOTS, STOCK_RECEIPTS, TRANSACTIONS, Dataset
+from retail_analytics.schemas import (
+    INVENTORY_SNAPSHOTS,
+    SQL_TYPES,
+    STOCK_RECEIPTS,
+    TRANSACTIONS,
+    Dataset,
+)
 from retail_analytics.spark import PROJECT_DIR
 
 CORRUPT = "_corrupt_record"
-SQL_TYPES = {
-    "text": "string",
-    "free_text": "string",
-    "int": "int",
-    "decimal": "decimal(18, 3)",
-    "timestamp": "timestamp",
-    "date": "date",
-}
 # Dates before this are refused by default: the shop did not sell then (configurable).
 DEFAULT_VALID_FROM = date(2000, 1, 1)
 # The channels staging accepts (its `accepted_values` test), lower case.

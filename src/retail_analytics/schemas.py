@@ -11,6 +11,16 @@ from dataclasses import dataclass
 
 from retail_analytics.errors import RetailError
 
+# The Spark SQL type of each column kind: the raw tables' columns and the parsed values.
+SQL_TYPES = {
+    "text": "string",
+    "free_text": "string",
+    "int": "int",
+    "decimal": "decimal(18, 3)",
+    "timestamp": "timestamp",
+    "date": "date",
+}
+
 
 @dataclass(frozen=True)
 class Column:
