@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import REPO
-from .helpers import BIN, ServeProcess, add_user, hive_connect, lake_env, run
+from .helpers import BIN, ServeProcess, add_user, hive_connect, hive_query, lake_env, run
 
 LINES = 2000
 START_TIMEOUT = 300
@@ -26,13 +26,7 @@ pytestmark = pytest.mark.slow
 
 
 def query(port: int, sql: str, login: tuple[str, str] = WRITER) -> list[tuple]:
-    conn = hive_connect(port, *login)
-    try:
-        cursor = conn.cursor()
-        cursor.execute(sql)
-        return cursor.fetchall() if cursor.description else []
-    finally:
-        conn.close()
+    return hive_query(port, login, sql)
 
 
 def checksum_sql(relation: str) -> str:
