@@ -31,4 +31,4 @@ if ! mvn -q -B -f "$pom" dependency:copy-dependencies >jars.log 2>&1; then
 fi
 rm -f jars.log
 touch "$stamp"
-echo "Delta Lake jars in jars/: $(cd jars && ls *.jar | tr '\n' ' ')"
+echo "Delta Lake (and Hive LLAP) jars in jars/: $(cd jars && ls *.jar | tr '\n' ' ')"

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from retail_analytics import users
 from retail_analytics.errors import RetailError
-from retail_analytics.spark import PROJECT_DIR, SparkSettings, delta_jars, get_spark
+from retail_analytics.spark import PROJECT_DIR, SparkSettings, delta_jars, get_spark, hive_llap_jar
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +199,7 @@ def serving_settings(options: ServeOptions) -> SparkSettings:
         extra_extensions=(*settings.extra_extensions, EXTENSION),
         # Delta's jars on the JVM's own classpath too: client sessions run on Hive's threads,
         # which do not reliably see the loader `spark.jars` adds
-        extra_jars=(*settings.extra_jars, *delta_jars(), SERVING_JAR),
+        extra_jars=(*settings.extra_jars, *delta_jars(), hive_llap_jar(), SERVING_JAR),
     )
 
 

@@ -55,12 +55,23 @@ def delta_jars() -> list[Path]:
     return [folder / name for name in DELTA_JARS]
 
 
+HIVE_LLAP_JAR = "hive-llap-common-2.3.10.jar"  # fetched with the Delta jars (java/delta/pom.xml)
+
+
+def hive_llap_jar() -> Path:
+    """Hive's LLAP classes, which the Thrift Server needs to close a client session."""
+    jar = jars_dir() / HIVE_LLAP_JAR
+    if not jar.is_file():
+        raise MissingJarsError(jars_dir(), [HIVE_LLAP_JAR])
+    return jar
+
+
 class MissingJarsError(RetailError):
-    """The Delta Lake jars have not been fetched."""
+    """The Delta Lake jars (or the Thrift Server's Hive LLAP jar) have not been fetched."""
 
     def __init__(self, folder: Path, missing: list[str]) -> None:
         super().__init__(
-            f"The Delta Lake jars are missing from {folder}: {', '.join(missing)}.\n"
+            f"Jars are missing from {folder}: {', '.join(missing)}.\n"
             "  Fetch them with `make jars` (it needs Maven, `mvn`, and network access to "
             "Maven Central;\n  on Debian/Ubuntu: sudo apt-get install maven), or point "
             "RETAIL_JARS_DIR at a folder that has them."
