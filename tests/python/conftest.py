@@ -61,3 +61,16 @@ def shared_data() -> Path:
     if missing:
         pytest.skip(f"real data not found in {SHARED_DATA} (missing {', '.join(missing)})")
     return SHARED_DATA
+
+
+# Modules that read the lake the main job builds (test_pipeline's first test) run last, in
+# this order, so no other module's `empty_lake` drops it before the report reads its marts.
+ON_THE_MAIN_JOB_LAKE = ("test_pipeline.py", "test_report.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def position(item: pytest.Item) -> int:
+        name = item.path.name
+        return ON_THE_MAIN_JOB_LAKE.index(name) if name in ON_THE_MAIN_JOB_LAKE else -1
+
+    items.sort(key=position)  # stable: every other test keeps its place
