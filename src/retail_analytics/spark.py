@@ -42,17 +42,22 @@ DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
 
 
 def jars_dir() -> Path:
-    """Where the Delta Lake jars are: `RETAIL_JARS_DIR`, else jars/ in the project."""
+    """Where the fetched jars are: `RETAIL_JARS_DIR`, else jars/ in the project."""
     return Path(os.environ.get("RETAIL_JARS_DIR", PROJECT_DIR / "jars")).resolve()
 
 
-def delta_jars() -> list[Path]:
-    """The Delta Lake jars Spark needs on its classpath; a clear error when they are missing."""
+def fetched_jars(names: tuple[str, ...]) -> list[Path]:
+    """`names` in the jars folder; a clear error naming those that were not fetched."""
     folder = jars_dir()
-    missing = [name for name in DELTA_JARS if not (folder / name).is_file()]
+    missing = [name for name in names if not (folder / name).is_file()]
     if missing:
         raise MissingJarsError(folder, missing)
-    return [folder / name for name in DELTA_JARS]
+    return [folder / name for name in names]
+
+
+def delta_jars() -> list[Path]:
+    """The Delta Lake jars Spark needs on its classpath."""
+    return fetched_jars(DELTA_JARS)
 
 
 HIVE_LLAP_JAR = "hive-llap-common-2.3.10.jar"  # fetched with the Delta jars (java/delta/pom.xml)
@@ -60,10 +65,7 @@ HIVE_LLAP_JAR = "hive-llap-common-2.3.10.jar"  # fetched with the Delta jars (ja
 
 def hive_llap_jar() -> Path:
     """Hive's LLAP classes, which the Thrift Server needs to close a client session."""
-    jar = jars_dir() / HIVE_LLAP_JAR
-    if not jar.is_file():
-        raise MissingJarsError(jars_dir(), [HIVE_LLAP_JAR])
-    return jar
+    return fetched_jars((HIVE_LLAP_JAR,))[0]
 
 
 class MissingJarsError(RetailError):

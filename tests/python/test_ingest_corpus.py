@@ -84,8 +84,8 @@ def test_every_corpus_file_gets_its_expected_outcome(empty_lake, tmp_path):
     folder = tmp_path / "corpus"
     cases = make_corpus.build(folder)
     problems = {}
-    # `ingest.ingest` per file would also look for unfinished loads each time (there are
-    # none here; test_ingest_atomic covers them): one file at a time, as it does
+    # file by file, as `ingest.ingest` loads each file, without its recovery scan per call
+    # (no load here is left unfinished; test_ingest_atomic covers recovery)
     ingest.ensure_tables(empty_lake)
     for case in cases:
         result = ingest.ingest_file(
