@@ -132,7 +132,9 @@ def print_summary() -> None:
     for schema in MODEL_SCHEMAS:
         if not spark.catalog.databaseExists(schema):
             continue
-        for table in sorted(t.name for t in spark.catalog.listTables(schema)):
+        # a temporary view of this session is listed in every schema: it is not a built table
+        tables = (t.name for t in spark.catalog.listTables(schema) if not t.isTemporary)
+        for table in sorted(tables):
             count = spark.table(f"{schema}.{table}").count()
             print(f"  {schema + '.' + table:<58} {count:>12,} rows")
     from retail_analytics import publish

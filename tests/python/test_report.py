@@ -116,6 +116,8 @@ def test_category_and_stock_sections_chart_their_marts(marts, tmp_path, monkeypa
     monkeypatch.setitem(report.MARTS, "stock_status", "report_test_stock")
 
     result = report.write(tmp_path / "report.html", spark=marts)
+    for view in ("report_test_categories", "report_test_stock"):
+        marts.catalog.dropTempView(view)  # listed in every schema while they live
     sections = {s.id: s for s in result.sections}
     page = result.path.read_text()
     assert 'id="chart-category-revenue"' in page and 'id="chart-stock-status"' in page

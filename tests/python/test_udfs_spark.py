@@ -38,21 +38,18 @@ def test_sql_matches_the_pure_functions(spark, sample):
     assert len(sample) >= 190
     rows = [(i, text) for i, text in enumerate(sample)]
     frame = spark.createDataFrame(rows, "id int, d string").repartition(3)
-    frame.createOrReplaceTempView("udf_sample")
-    result = spark.sql(
-        """
-        select
-            id,
-            classify_product(d) as classified,
-            classify_product(d).category as category,
-            classify_product(d).confidence as confidence,
-            product_category(d) as product_category,
-            product_category_confidence(d) as product_confidence,
-            product_pack_size(d) as pack_size,
-            product_colour(d) as colour,
-            product_theme(d) as theme
-        from udf_sample
-        """
+    # selectExpr, not a temporary view: a temp view would be listed in every schema of this
+    # shared session and taken for a built table by later tests
+    result = frame.selectExpr(
+        "id",
+        "classify_product(d) as classified",
+        "classify_product(d).category as category",
+        "classify_product(d).confidence as confidence",
+        "product_category(d) as product_category",
+        "product_category_confidence(d) as product_confidence",
+        "product_pack_size(d) as pack_size",
+        "product_colour(d) as colour",
+        "product_theme(d) as theme",
     )
     types = {field.name: field.dataType.simpleString() for field in result.schema.fields}
     assert types["classified"] == "struct<category:string,confidence:double>"
