@@ -1,5 +1,6 @@
 -- Each product × location at the latest snapshot with what status rules need: stock,
--- cost, trailing and forecast demand, last sale and receipt, the location's lead time.
+-- cost, trailing, forecast and last year's demand, last sale and receipt, how long the
+-- stock has sat idle, the location's lead time.
 with
 
 snapshots as (
@@ -106,6 +107,37 @@ last_receipts as (
 
 ),
 
+-- the first snapshot that held the stock: its age when nothing was received or sold since
+first_stock as (
+
+    select
+        stock_code,
+        location_id,
+        min(snapshot_date) as first_stock_date
+    from snapshots
+    where on_hand_qty > 0
+    group by 1, 2
+
+),
+
+-- last year's units in the weeks ahead, as many as the surplus threshold's cover: what a
+-- seasonal product is judged against off-season
+seasonal_demand as (
+
+    select
+        demand.stock_code,
+        demand.location_id,
+        sum(demand.units_sold) / {{ var('surplus_weeks_of_cover') }} as seasonal_weekly_demand
+    from demand
+    cross join latest
+    where
+        demand.week_start > date_sub(latest.snapshot_date, 364)
+        and demand.week_start
+        <= date_add(date_sub(latest.snapshot_date, 364), {{ 7 * var('surplus_weeks_of_cover') }})
+    group by 1, 2
+
+),
+
 forecast_demand as (
 
     select
@@ -132,11 +164,23 @@ final as (
         coalesce(trailing_demand.trailing_12w_demand, 0) as trailing_12w_demand,
         cast(coalesce(forecast_demand.forecast_weekly_demand, 0) as decimal(18, 3))
             as forecast_weekly_demand,
+        cast(coalesce(seasonal_demand.seasonal_weekly_demand, 0) as decimal(18, 3))
+            as seasonal_weekly_demand,
         last_sales.last_sale_date,
         last_receipts.last_receipt_date,
         datediff(positions.snapshot_date, last_sales.last_sale_date) as days_since_last_sale,
         datediff(positions.snapshot_date, last_receipts.last_receipt_date)
             as days_since_last_receipt,
+        first_stock.first_stock_date,
+        -- idle since the last sale or the last receipt, whichever is later; stock that
+        -- never sold and was never received here is aged from the first snapshot holding it
+        datediff(
+            positions.snapshot_date,
+            coalesce(
+                greatest(last_sales.last_sale_date, last_receipts.last_receipt_date),
+                first_stock.first_stock_date
+            )
+        ) as days_idle,
         locations.lead_time_days
     from positions
     left join trailing_demand
@@ -155,6 +199,14 @@ final as (
         on
             positions.stock_code = last_receipts.stock_code
             and positions.location_id = last_receipts.location_id
+    left join seasonal_demand
+        on
+            positions.stock_code = seasonal_demand.stock_code
+            and positions.location_id = seasonal_demand.location_id
+    left join first_stock
+        on
+            positions.stock_code = first_stock.stock_code
+            and positions.location_id = first_stock.location_id
     left join locations
         on positions.location_id = locations.location_id
 

@@ -1,10 +1,17 @@
--- Surplus and dead stock ranked by the value it ties up, with a suggested markdown and the
--- customer segments that bought the product most, so a promotion can target them.
+-- Surplus and dead stock that stays after the suggested transfers, ranked by the value it
+-- ties up, with a suggested markdown and the customer segments that bought the product
+-- most, so a promotion can target them.
 with
 
 positions as (
 
     select * from {{ ref('fct_stock_position') }}
+
+),
+
+transfers as (
+
+    select * from {{ ref('fct_stock_transfer_suggestions') }}
 
 ),
 
@@ -70,11 +77,38 @@ top_segments as (
 
 ),
 
+-- units the transfer suggestions already move away from each location
+sent as (
+
+    select
+        stock_code,
+        from_location_id as location_id,
+        sum(transfer_qty) as transfer_out_qty
+    from transfers
+    group by 1, 2
+
+),
+
+remaining as (
+
+    select
+        positions.*,
+        coalesce(sent.transfer_out_qty, 0) as transfer_out_qty,
+        positions.surplus_qty - coalesce(sent.transfer_out_qty, 0) as promotion_qty
+    from positions
+    left join sent
+        on
+            positions.stock_code = sent.stock_code
+            and positions.location_id = sent.location_id
+    where positions.stock_status in ('surplus', 'dead_stock')
+
+),
+
 candidates as (
 
     select
         positions.*,
-        cast(positions.surplus_qty * positions.unit_cost as decimal(18, 2)) as tied_up_value,
+        cast(positions.promotion_qty * positions.unit_cost as decimal(18, 2)) as tied_up_value,
         case
             when positions.stock_status = 'dead_stock' then 'clearance'
             when
@@ -84,8 +118,8 @@ candidates as (
                 then 'deep'
             else 'light'
         end as markdown_tier
-    from positions
-    where positions.stock_status in ('surplus', 'dead_stock')
+    from remaining as positions
+    where positions.promotion_qty > 0
 
 ),
 
@@ -102,6 +136,8 @@ final as (
         candidates.stock_status,
         candidates.on_hand_qty,
         candidates.surplus_qty,
+        cast(candidates.transfer_out_qty as int) as transfer_out_qty,
+        cast(candidates.promotion_qty as int) as promotion_qty,
         candidates.unit_cost,
         candidates.tied_up_value,
         candidates.weeks_of_cover,
