@@ -109,19 +109,59 @@ def run_chromium(
     return subprocess.CompletedProcess(command, proc.returncode, out, err)
 
 
-def hive_connect(port: int, user: str, password: str | None, database: str = "default", **kw):
-    """A PyHive connection to a Thrift Server on 127.0.0.1, logged in with user and password."""
+def hive_connect(
+    port: int,
+    user: str,
+    password: str | None,
+    database: str = "default",
+    tls_ca: Path | None = None,
+    **kw,
+):
+    """A PyHive connection to a Thrift Server on 127.0.0.1, logged in with user and password;
+    over TLS when `tls_ca` (a PEM certificate the server's must chain to) is given."""
     from pyhive import hive
 
+    if tls_ca is not None:
+        return hive.connect(
+            thrift_transport=tls_transport(port, user, password, tls_ca),
+            username=user,
+            database=database,
+        )
     kw.setdefault("auth", "CUSTOM")
     return hive.connect(
         host="127.0.0.1", port=port, username=user, password=password, database=database, **kw
     )
 
 
-def hive_query(port: int, login: tuple[str, str], sql: str, database: str = "default") -> list:
+def tls_transport(port: int, user: str, password: str | None, tls_ca: Path):
+    """SASL PLAIN over a TLS socket that verifies the server's certificate and address
+    (PyHive opens only plain sockets itself)."""
+    import ssl
+
+    import thrift_sasl
+    from pyhive.hive import get_installed_sasl
+    from thrift.transport.TSSLSocket import TSSLSocket
+
+    context = ssl.create_default_context(cafile=str(tls_ca))  # verify_mode CERT_REQUIRED
+    sock = TSSLSocket("127.0.0.1", port, ssl_context=context)
+    return thrift_sasl.TSaslClientTransport(
+        lambda: get_installed_sasl(
+            host="127.0.0.1", sasl_auth="PLAIN", service=None, username=user, password=password
+        ),
+        "PLAIN",
+        sock,
+    )
+
+
+def hive_query(
+    port: int,
+    login: tuple[str, str],
+    sql: str,
+    database: str = "default",
+    tls_ca: Path | None = None,
+) -> list:
     """Run one statement on a connection of its own; its rows ([] for a statement without)."""
-    conn = hive_connect(port, *login, database=database)
+    conn = hive_connect(port, *login, database=database, tls_ca=tls_ca)
     try:
         cursor = conn.cursor()
         cursor.execute(sql)
@@ -139,6 +179,7 @@ class ServeProcess:
         self.port = free_port()
         self.env = env
         self.login = login
+        self.tls_ca: Path | None = None  # set to the server's certificate when it serves TLS
         self._connections: dict[tuple, object] = {}
         self.out = folder / "serve.out"
         self.err = folder / "serve.err"
@@ -161,7 +202,9 @@ class ServeProcess:
         key = (login or self.login, database)
         conn = self._connections.get(key)
         if conn is None:
-            conn = self._connections[key] = hive_connect(self.port, *key[0], database=database)
+            conn = self._connections[key] = hive_connect(
+                self.port, *key[0], database=database, tls_ca=self.tls_ca
+            )
         cursor = conn.cursor()
         try:
             cursor.execute(sql)
@@ -178,7 +221,7 @@ class ServeProcess:
             if self.proc.poll() is not None:
                 pytest.fail(f"retail serve exited with {self.proc.returncode}\n{self.output()}")
             try:
-                hive_query(self.port, self.login, "select 1")
+                hive_query(self.port, self.login, "select 1", tls_ca=self.tls_ca)
                 return
             except Exception:
                 if time.monotonic() > deadline:

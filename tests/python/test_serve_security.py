@@ -9,7 +9,10 @@ not only on the error it gets.
 from __future__ import annotations
 
 import importlib.util
+import os
+import shutil
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -18,7 +21,16 @@ from pathlib import Path
 import pytest
 
 from .conftest import REPO
-from .helpers import BIN, ServeProcess, add_user, free_port, hive_connect, lake_env, run
+from .helpers import (
+    BIN,
+    ServeProcess,
+    add_user,
+    free_port,
+    hive_connect,
+    hive_query,
+    lake_env,
+    run,
+)
 
 LINES = 2000
 START_TIMEOUT = 240  # seconds for the JVM, the metastore and the server to come up
@@ -341,6 +353,80 @@ def test_dbt_builds_while_readers_read(server):
     assert staged == [(LINES,)]
     # what dbt built is not for readers
     refused(server, "select count(*) from staging.stg_online_retail__invoice_lines")
+
+
+# --- TLS -----------------------------------------------------------------------------------
+
+KEYSTORE_PASSWORD = "keystore-secret-1"
+
+
+def keytool(*args, env: dict[str, str]) -> None:
+    tool = shutil.which("keytool") or Path(os.environ.get("JAVA_HOME", "/usr")) / "bin/keytool"
+    done = run([tool, *args, "-storepass", KEYSTORE_PASSWORD, "-noprompt"], env, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def make_keystore(folder: Path, name: str, env: dict[str, str]) -> tuple[Path, Path]:
+    """A PKCS12 keystore with a self-signed certificate for 127.0.0.1, and that certificate."""
+    keystore, cert = folder / f"{name}.p12", folder / f"{name}.pem"
+    keytool("-genkeypair", "-alias", "retail", "-keyalg", "RSA", "-keysize", "2048",
+            "-validity", "2", "-dname", f"CN={name}", "-ext", "SAN=ip:127.0.0.1",
+            "-storetype", "PKCS12", "-keystore", keystore, "-keypass", KEYSTORE_PASSWORD,
+            env=env)  # fmt: skip
+    keytool("-exportcert", "-rfc", "-alias", "retail", "-keystore", keystore, "-file", cert,
+            env=env)  # fmt: skip
+    return keystore, cert
+
+
+def tls_handshake(port: int, trusted: Path) -> dict:
+    """The certificate the server shows a client that trusts only `trusted`."""
+    context = ssl.create_default_context(cafile=str(trusted))
+    raw = socket.create_connection(("127.0.0.1", port), timeout=30)
+    with context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+        return tls.getpeercert()
+
+
+def test_tls_serves_only_encrypted_connections_to_clients_that_trust_it(tmp_path):
+    env = dict(
+        lake_env(tmp_path),
+        RETAIL_USERS_FILE=str(tmp_path / "users"),
+        RETAIL_TLS_KEYSTORE_PASSWORD=KEYSTORE_PASSWORD,
+    )
+    add_user(env, READER[0], "bi", READER[1])
+    keystore, cert = make_keystore(tmp_path, "server", env)
+    _, other_cert = make_keystore(tmp_path, "impostor", env)
+    served = ServeProcess(env, tmp_path, READER, "--tls-keystore", str(keystore))
+    served.tls_ca = cert
+    try:
+        served.wait_ready(START_TIMEOUT)  # over TLS, verifying the certificate and the address
+        # a reader logs in over TLS and calls a UDF
+        rows = served.query("select product_category('JUMBO BAG RED RETROSPOT')")
+        assert rows[0][0]
+        # the password is still checked under TLS
+        with pytest.raises(Exception, match="Error validating the login"):
+            hive_query(served.port, (READER[0], "wrong"), "select 1", tls_ca=cert)
+        # a plain-text client gets no session: the server speaks only TLS
+        with pytest.raises(Exception):  # noqa: B017 - thrift's errors differ by where it breaks
+            hive_query(served.port, READER, "select 1")
+        # a client that trusts another certificate refuses this server
+        assert tls_handshake(served.port, cert)["subject"] == ((("commonName", "server"),),)
+        with pytest.raises(ssl.SSLCertVerificationError):
+            tls_handshake(served.port, other_cert)
+        # the JDBC URL the README gives for TLS, through beeline, with a JKS trust store
+        beeline = next(Path(BIN.parent / "lib").glob("python3*/site-packages/pyspark/bin/beeline"))
+        truststore = tmp_path / "truststore.jks"
+        keytool("-importcert", "-alias", "retail", "-file", cert, "-storetype", "JKS",
+                "-keystore", truststore, env=env)  # fmt: skip
+        url = (
+            f"jdbc:hive2://127.0.0.1:{served.port}/default;ssl=true;"
+            f"sslTrustStore={truststore};trustStorePassword={KEYSTORE_PASSWORD}"
+        )
+        ok = run([beeline, "-u", url, "-n", READER[0], "-p", READER[1], "-e",
+                  "select product_pack_size('SET OF 3 CAKE TINS')"], env, timeout=180)  # fmt: skip
+        assert ok.returncode == 0, ok.stderr[-2000:]
+        assert "| 3 " in ok.stdout, ok.stdout
+    finally:
+        served.terminate()
 
 
 # --- where it listens -----------------------------------------------------------------------
