@@ -1,0 +1,94 @@
+"""Draw the fresh evaluation sample: `python -m python_udfs.fresh_sample ../shared/data`.
+
+Real descriptions the labelled set (data/labelled_descriptions.csv) does not hold, so the
+keyword rules were not written from them: 150 drawn uniformly over distinct descriptions and
+150 drawn with probability proportional to their goods revenue (what a revenue figure by
+category weighs). Writes data/fresh_sample_unlabelled.csv (`description`, `stratum`,
+`revenue`) for a labeller who does not see the classifier's output; the labelled copy is
+data/fresh_labelled.csv and `python -m python_udfs.evaluate --fresh` scores it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from python_udfs import classify as clf
+
+OUT = clf.LABELLED_CSV.parent / "fresh_sample_unlabelled.csv"
+PER_STRATUM = 150
+SEED = 20261201
+
+
+def key(description: str) -> str:
+    """The labelled set's key: upper-case letters and digits only."""
+    return re.sub(r"[^A-Z0-9]", "", description.upper())
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode()).hexdigest()  # an ordering, not security
+
+
+def read_lines(folder: Path) -> pd.DataFrame:
+    """Description, quantity and price of every line of the two UCI files."""
+    ii = pd.read_parquet(folder / "online_retail_ii_2009_2010.parquet")
+    ii = ii.rename(columns={"Price": "UnitPrice"})[["Description", "Quantity", "UnitPrice"]]
+    one = pd.read_csv(
+        folder / "online_retail_2010_2011.csv.gz",
+        usecols=["Description", "Quantity", "UnitPrice"],
+        encoding="latin-1",
+        dtype={"Description": str},
+    )
+    lines = pd.concat([ii, one], ignore_index=True)
+    lines["Description"] = lines.Description.astype("string").str.strip()
+    return lines[lines.Description.notna() & (lines.Description != "")]
+
+
+def draw(lines: pd.DataFrame, labelled: pd.DataFrame) -> pd.DataFrame:
+    """The two strata, without any key of the labelled set and without overlap."""
+    lines = lines.assign(key=lines.Description.map(key))
+    lines = lines[lines.key != ""]
+    seen = set(labelled.description.map(key))
+    # per key: the most frequent spelling, and the goods revenue of positive lines
+    spelling = (
+        lines.groupby(["key", "Description"]).size().reset_index(name="n")
+        .sort_values(["key", "n", "Description"], ascending=[True, False, True])
+        .drop_duplicates("key")
+        .set_index("key")["Description"]
+    )  # fmt: skip
+    sales = lines[(lines.Quantity > 0) & (lines.UnitPrice > 0)]
+    revenue = (sales.Quantity * sales.UnitPrice).groupby(sales.key).sum()
+    keys = pd.DataFrame({"description": spelling})
+    keys["revenue"] = revenue.reindex(keys.index).fillna(0.0).round(2)
+    keys = keys[~keys.index.isin(seen)]
+
+    uniform = keys.loc[sorted(keys.index, key=lambda k: _md5(k + ":fresh"))[:PER_STRATUM]]
+    rest = keys.drop(uniform.index)
+    rest = rest[rest.revenue > 0]
+    rng = np.random.default_rng(SEED)
+    weights = rest.revenue / rest.revenue.sum()
+    picked = rng.choice(len(rest), size=PER_STRATUM, replace=False, p=weights.to_numpy())
+    by_revenue = rest.iloc[np.sort(picked)]
+    sample = pd.concat([uniform.assign(stratum="uniform"), by_revenue.assign(stratum="revenue")])
+    return sample.reset_index(drop=True)[["description", "stratum", "revenue"]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path, help="folder with the two UCI files")
+    args = parser.parse_args()
+    if not (args.data / "online_retail_ii_2009_2010.parquet").exists():
+        sys.exit(f"no UCI files in {args.data}")
+    sample = draw(read_lines(args.data), clf.load_labelled())
+    sample.to_csv(OUT, index=False)
+    print(f"{len(sample)} descriptions -> {OUT}")
+
+
+if __name__ == "__main__":
+    main()
