@@ -12,6 +12,15 @@ forecasts as (
 
 ),
 
+-- the latest backtest origin's window, where the variants were compared
+latest_origin as (
+
+    select max(origin_week) as origin_week
+    from forecasts
+    where origin_type = 'backtest'
+
+),
+
 demand as (
 
     select * from {{ ref('int_product_location_demand_weekly') }}
@@ -35,6 +44,8 @@ backtest as (
             forecasts.stock_code = demand.stock_code
             and forecasts.location_id = demand.location_id
             and forecasts.forecast_week = demand.week_start
+    inner join latest_origin
+        on forecasts.origin_week = latest_origin.origin_week
     where forecasts.origin_type = 'backtest'
 
 ),

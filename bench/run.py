@@ -89,14 +89,34 @@ def main() -> None:
     for node in nodes[:12]:
         print(f"| {node['unique_id'].split('.', 2)[-1]} | {node['execution_time']:.1f} |")
 
-    accuracy = spark.table("marts.fct_demand_forecast_accuracy").first()
-    print("\nforecast backtest (fct_demand_forecast_accuracy):\n")
-    print("| series | forecast WAPE | naive WAPE | improvement |")
-    print("|---:|---:|---:|---:|")
-    print(
-        f"| {accuracy.series:,} | {accuracy.forecast_wape} | {accuracy.naive_wape} | "
-        f"{accuracy.improvement_over_naive} |"
-    )
+    accuracy = spark.table("marts.fct_demand_forecast_accuracy").orderBy("origin_week").collect()
+    print("\nforecast backtest, rolling origins (fct_demand_forecast_accuracy):\n")
+    print("| origin | series | unforecast units | forecast WAPE | naive WAPE | improvement "
+          "| chosen on earlier origins | its WAPE |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---|---:|")
+    for row in accuracy:
+        chosen_wape = "-" if row.chosen_wape is None else row.chosen_wape
+        print(
+            f"| {row.origin_week} | {row.series:,} | {row.unforecast_units:,} | "
+            f"{row.forecast_wape} | {row.naive_wape} | {row.improvement_over_naive} | "
+            f"{row.chosen_method or '-'} | {chosen_wape} |"
+        )
+    totals = [(r.actual_units, r.forecast_wape, r.naive_wape, r.chosen_wape) for r in accuracy]
+    units = sum(t[0] for t in totals)
+    if units:
+        pooled = {
+            name: sum(float(t[0] * t[i]) for t in totals) / units
+            for i, name in ((1, "forecast"), (2, "naive"))
+        }
+        print(f"\npooled over the origins: forecast WAPE {pooled['forecast']:.4f}, "
+              f"naive {pooled['naive']:.4f}")  # fmt: skip
+    chosen = [t for t in totals if t[3] is not None]
+    if chosen:
+        units = sum(t[0] for t in chosen)
+        print(
+            "chosen method, scored only where the choice saw none of the weeks: WAPE "
+            f"{sum(float(t[0] * t[3]) for t in chosen) / units:.4f} over {len(chosen)} origins"
+        )
 
 
 if __name__ == "__main__":

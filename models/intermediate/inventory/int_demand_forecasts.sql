@@ -1,8 +1,11 @@
--- Weekly demand forecasts per stock code × location from two origins: `forecast` (the last
--- complete week, for planning) and `backtest` (`forecast_weeks` earlier, to measure the
--- method against what then sold). One method for both; see `demand_forecast`.
+-- Weekly demand forecasts per stock code × location from several origins: `forecast` (the
+-- last complete week, for planning) and `backtest` origins (the latest `forecast_weeks`
+-- before it, then every `backtest_origin_step_weeks` earlier, `backtest_origins` in all),
+-- to measure the method against what then sold. One method for all; see `demand_forecast`.
 {%- set weeks = var('forecast_weeks') | int %}
 {%- set level_weeks = var('forecast_level_weeks') | int %}
+{%- set step = var('backtest_origin_step_weeks') | int %}
+{%- set backtests = var('backtest_origins') | int %}
 with
 
 demand as (
@@ -27,8 +30,10 @@ origins as (
     union all
     select
         'backtest' as origin_type,
-        date_sub(last_week, {{ 7 * weeks }}) as origin_week
+        date_sub(data_end.last_week, {{ 7 * weeks }} + {{ 7 * step }} * steps.back)
+            as origin_week
     from data_end
+        lateral view explode(sequence(0, {{ backtests - 1 }})) steps as back
 
 ),
 
@@ -59,6 +64,7 @@ reference as (
 
     select
         origins.origin_type,
+        origins.origin_week,
         avg(smoothed.smooth_units) as reference_units
     from origins
     inner join smoothed
@@ -66,7 +72,7 @@ reference as (
             smoothed.week_start
             between date_sub(origins.origin_week, {{ 7 * (52 + level_weeks - 1) }})
             and date_sub(origins.origin_week, {{ 7 * 52 }})
-    group by 1
+    group by 1, 2
     having count(*) = {{ level_weeks }}
 
 ),
@@ -111,7 +117,9 @@ projected as (
     from levels
     cross join horizons
     left join reference
-        on levels.origin_type = reference.origin_type
+        on
+            levels.origin_type = reference.origin_type
+            and levels.origin_week = reference.origin_week
     left join smoothed
         on
             smoothed.week_start

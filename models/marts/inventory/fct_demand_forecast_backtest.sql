@@ -1,11 +1,16 @@
--- The forecast method tried on the last `forecast_weeks` weeks (forecast made as of the
--- week before them, without seeing them): per stock code × location, what sold, what the
--- method and the naive last-4-weeks average said, and their WAPE.
+-- The forecast method tried from several past origins (rolling origin; see
+-- `int_demand_forecasts`), each forecasting the `forecast_weeks` weeks after it without
+-- seeing them: per origin × stock code × location, what sold, what the method and the naive
+-- last-4-weeks average said, and their absolute errors. A series that sold in those weeks
+-- but had no forecast at the origin (first sold after it) is in, with forecasts of 0: its
+-- sales are all error.
+{%- set weeks = var('forecast_weeks') | int %}
 with
 
 forecasts as (
 
     select * from {{ ref('int_demand_forecasts') }}
+    where origin_type = 'backtest'
 
 ),
 
@@ -15,30 +20,57 @@ demand as (
 
 ),
 
+origins as (
+
+    select distinct origin_week
+    from forecasts
+
+),
+
+-- what sold in each origin's horizon, whether or not it was forecast
+actuals as (
+
+    select
+        origins.origin_week,
+        demand.stock_code,
+        demand.location_id,
+        demand.week_start,
+        demand.units_sold
+    from origins
+    inner join demand
+        on
+            origins.origin_week < demand.week_start
+            and date_add(origins.origin_week, {{ 7 * weeks }}) >= demand.week_start
+
+),
+
 compared as (
 
     select
-        forecasts.stock_code,
-        forecasts.location_id,
-        forecasts.forecast_method,
-        forecasts.forecast_units,
-        forecasts.naive_units,
-        coalesce(demand.units_sold, 0) as actual_units
+        coalesce(forecasts.origin_week, actuals.origin_week) as origin_week,
+        coalesce(forecasts.stock_code, actuals.stock_code) as stock_code,
+        coalesce(forecasts.location_id, actuals.location_id) as location_id,
+        coalesce(forecasts.forecast_method, 'no_forecast') as forecast_method,
+        coalesce(forecasts.forecast_units, 0) as forecast_units,
+        coalesce(forecasts.naive_units, 0) as naive_units,
+        coalesce(actuals.units_sold, 0) as actual_units
     from forecasts
-    left join demand
+    full outer join actuals
         on
-            forecasts.stock_code = demand.stock_code
-            and forecasts.location_id = demand.location_id
-            and forecasts.forecast_week = demand.week_start
-    where forecasts.origin_type = 'backtest'
+            forecasts.origin_week = actuals.origin_week
+            and forecasts.stock_code = actuals.stock_code
+            and forecasts.location_id = actuals.location_id
+            and forecasts.forecast_week = actuals.week_start
 
 ),
 
 final as (
 
     select
+        origin_week,
         stock_code,
         location_id,
+        -- a series forecast at the origin has a method in every week; no_forecast otherwise
         any_value(forecast_method) as forecast_method,
         sum(actual_units) as actual_units,
         cast(sum(forecast_units) as decimal(18, 3)) as forecast_units,
@@ -54,7 +86,7 @@ final as (
             as decimal(12, 4)
         ) as naive_wape
     from compared
-    group by 1, 2
+    group by 1, 2, 3
 
 )
 
