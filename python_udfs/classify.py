@@ -38,7 +38,9 @@ from scipy import sparse
 
 log = logging.getLogger(__name__)
 
-CLASSIFIER_VERSION = "product-classifier-1.0 (hashed tf-idf words+chars, logreg, rules)"
+CLASSIFIER_VERSION = (
+    "product-classifier-1.1 (hashed tf-idf words+chars, logreg, rules; 1,824 labelled)"
+)
 
 OTHER = "Other"
 FEES = "Fees & Adjustments"

@@ -4,7 +4,7 @@ Fits on the `train` rows of data/labelled_descriptions.csv, scores the `eval` ro
 accuracy, macro-F1, per-category precision/recall and the confusion matrix. `--tune` runs the
 5-fold cross-validation on the train rows that chose the constants in `classify` (the eval
 rows play no part in it). `--fresh` scores the classifier as it ships (fitted on every
-labelled row, rules frozen) on data/fresh_labelled.csv: descriptions drawn after the rules
+labelled row, rules frozen) on data/fresh2_labelled.csv: descriptions drawn after the rules
 were written, none of them in the labelled set, labelled without seeing a prediction
 (`python_udfs/fresh_sample.py` draws them; data/README.md says how they were labelled).
 """
@@ -61,7 +61,7 @@ def evaluate(**params: float) -> Evaluation:
     return score(clf.fit(train["description"], train["category"], **params), held_out)
 
 
-FRESH_CSV = clf.LABELLED_CSV.parent / "fresh_labelled.csv"
+FRESH_CSV = clf.LABELLED_CSV.parent / "fresh2_labelled.csv"
 
 
 def fresh(path: Path = FRESH_CSV) -> dict[str, Evaluation]:
@@ -81,9 +81,9 @@ AGREEMENT_CSV = clf.LABELLED_CSV.parent / "agreement_labelled.csv"
 
 
 def agreement(path: Path = AGREEMENT_CSV) -> tuple[int, float, float]:
-    """Rows, the share where the fresh sample's labeller agrees with the labelled set on
-    eval rows it relabelled blind, and the train-fitted classifier's accuracy against that
-    labeller there: how much of a gap is labelling noise rather than the classifier."""
+    """Rows, the share where a second labeller agrees with the labelled set on eval rows it
+    relabelled blind, and the train-fitted classifier's accuracy against that labeller
+    there: how much of a gap is labelling noise rather than the classifier."""
     second = pd.read_csv(path, dtype=str, keep_default_na=False)
     both = second.merge(clf.load_labelled(), on="description", suffixes=("_second", ""))
     train, _ = split()
@@ -191,9 +191,9 @@ def main_fresh(errors: bool) -> int:
         )
     rows, agreed, against_second = agreement()
     print(
-        f"\nlabelling noise: on {rows} eval rows relabelled blind by the same labeller, the "
-        f"labels agree {agreed:.4f} with the labelled set's; the classifier (fitted on train) "
-        f"scores {against_second:.4f} against that labeller there"
+        f"\nlabelling noise: on {rows} eval rows relabelled blind by another labeller with the "
+        f"same guide, the labels agree {agreed:.4f} with the labelled set's; the classifier "
+        f"(fitted on train) scores {against_second:.4f} against that labeller there"
     )
     overall = results["all"]
     print("\nper category (all rows):")

@@ -21,9 +21,13 @@ import pandas as pd
 
 from python_udfs import classify as clf
 
-OUT = clf.LABELLED_CSV.parent / "fresh_sample_unlabelled.csv"
+DATA = clf.LABELLED_CSV.parent
 PER_STRATUM = 150
 SEED = 20261201
+
+
+def out_path(round_: int) -> Path:
+    return DATA / ("fresh_sample_unlabelled.csv" if round_ == 1 else "fresh2_sample_unlabelled.csv")
 
 
 def key(description: str) -> str:
@@ -50,8 +54,10 @@ def read_lines(folder: Path) -> pd.DataFrame:
     return lines[lines.Description.notna() & (lines.Description != "")]
 
 
-def draw(lines: pd.DataFrame, labelled: pd.DataFrame) -> pd.DataFrame:
-    """The two strata, without any key of the labelled set and without overlap."""
+def draw(
+    lines: pd.DataFrame, labelled: pd.DataFrame, salt: str = ":fresh", seed: int = SEED
+) -> pd.DataFrame:
+    """The two strata, without any key of `labelled` (descriptions) and without overlap."""
     lines = lines.assign(key=lines.Description.map(key))
     lines = lines[lines.key != ""]
     seen = set(labelled.description.map(key))
@@ -68,10 +74,10 @@ def draw(lines: pd.DataFrame, labelled: pd.DataFrame) -> pd.DataFrame:
     keys["revenue"] = revenue.reindex(keys.index).fillna(0.0).round(2)
     keys = keys[~keys.index.isin(seen)]
 
-    uniform = keys.loc[sorted(keys.index, key=lambda k: _md5(k + ":fresh"))[:PER_STRATUM]]
+    uniform = keys.loc[sorted(keys.index, key=lambda k: _md5(k + salt))[:PER_STRATUM]]
     rest = keys.drop(uniform.index)
     rest = rest[rest.revenue > 0]
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(seed)
     weights = rest.revenue / rest.revenue.sum()
     picked = rng.choice(len(rest), size=PER_STRATUM, replace=False, p=weights.to_numpy())
     by_revenue = rest.iloc[np.sort(picked)]
@@ -82,12 +88,20 @@ def draw(lines: pd.DataFrame, labelled: pd.DataFrame) -> pd.DataFrame:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path, help="folder with the two UCI files")
+    parser.add_argument("--round", type=int, choices=(1, 2), default=1, dest="round_")
     args = parser.parse_args()
     if not (args.data / "online_retail_ii_2009_2010.parquet").exists():
         sys.exit(f"no UCI files in {args.data}")
-    sample = draw(read_lines(args.data), clf.load_labelled())
-    sample.to_csv(OUT, index=False)
-    print(f"{len(sample)} descriptions -> {OUT}")
+    seen = clf.load_labelled()[["description"]]
+    if args.round_ == 2:
+        first = pd.read_csv(DATA / "fresh_labelled.csv", dtype=str, keep_default_na=False)
+        seen = pd.concat([seen, first[["description"]]], ignore_index=True)
+        sample = draw(read_lines(args.data), seen, salt=":fresh2", seed=SEED + 1)
+    else:
+        sample = draw(read_lines(args.data), seen)
+    out = out_path(args.round_)
+    sample.to_csv(out, index=False)
+    print(f"{len(sample)} descriptions -> {out}")
 
 
 if __name__ == "__main__":

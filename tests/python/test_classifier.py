@@ -19,8 +19,8 @@ from python_udfs.classify import CATEGORIES, OTHER
 # minus a margin of about 0.017. Everything is deterministic, so a drop means a real change.
 ACCURACY_FLOOR = 0.90
 MACRO_F1_FLOOR = 0.90
-# measured 0.873 on the fresh sample (python -m python_udfs.evaluate --fresh)
-FRESH_ACCURACY_FLOOR = 0.86
+# measured 0.917 on the second fresh sample (python -m python_udfs.evaluate --fresh)
+FRESH_ACCURACY_FLOOR = 0.90
 
 KNOWN = {
     "PAPER CHAIN KIT 50'S CHRISTMAS": "Christmas & Seasonal",
@@ -199,14 +199,14 @@ def test_held_out_accuracy_and_macro_f1_floors():
 
 def test_the_fresh_sample_is_new_to_the_rules_and_scored():
     """The fresh sample holds no description of the labelled set (by the set's own key), and
-    the shipped classifier keeps its measured accuracy on it (0.873, BENCHMARKS.md)."""
+    the shipped classifier keeps its measured accuracy on it (0.917, BENCHMARKS.md)."""
     fresh = pd.read_csv(evaluate.FRESH_CSV, dtype=str, keep_default_na=False)
     assert fresh["stratum"].value_counts().to_dict() == {"uniform": 150, "revenue": 150}
     labelled_keys = set(classify.load_labelled()["description"].map(fresh_sample.key))
     assert not set(fresh["description"].map(fresh_sample.key)) & labelled_keys
     results = evaluate.fresh()
     assert results["all"].accuracy >= FRESH_ACCURACY_FLOOR
-    assert min(results["uniform"].accuracy, results["revenue"].accuracy) >= 0.85
+    assert min(results["uniform"].accuracy, results["revenue"].accuracy) >= 0.88
 
 
 def test_evaluate_prints_the_report(capsys):
