@@ -66,6 +66,7 @@ test-real: setup
 bench: setup test-real
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/bench_classifier.py
+	$(BIN)/python bench/clv_holdout.py
 
 clean-warehouse:
 	rm -rf spark-warehouse metastore_db logs/derby.log
