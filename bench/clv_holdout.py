@@ -8,7 +8,8 @@ so its `clv_horizon_days` (365) after it are all in the UCI data) with dbt's own
 on the lake's `int_invoices_aggregated`: the model sees only invoices before that date. Each
 customer's prediction is compared with the net revenue they actually brought in the 365 days
 after it, and so is a naive baseline: the customer's net revenue in the 365 days before it,
-repeated. Prints a Markdown table (BENCHMARKS.md quotes it).
+repeated. Prints a Markdown table (BENCHMARKS.md quotes it); `--sweep` adds the model's two
+parameters over a grid, at an earlier as-of date and at this one.
 """
 
 from __future__ import annotations
@@ -37,29 +38,19 @@ def use_lake(folder: Path) -> None:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
-    parser.add_argument("--lake", type=Path, help="a lake with int_invoices_aggregated built")
-    parser.add_argument("--as-of", type=date.fromisoformat, default=date(2010, 12, 1))
-    args = parser.parse_args()
-
-    lake = args.lake or Path(tempfile.mkdtemp(prefix="retail-clv-"))
-    use_lake(lake)
+def score(spark, lake: Path, as_of: date, horizon: int, extra: dict | None = None):
+    """One row of totals, errors and correlations of the model (compiled with `extra` vars)
+    and the baselines, over the customers with a purchase before `as_of`."""
     from retail_analytics import pipeline
-    from retail_analytics.spark import get_spark
 
-    spark = get_spark()
-    if args.lake is None:
-        pipeline.ingest_paths([args.data])
-        pipeline.dbt(["run", "--select", "+int_invoices_aggregated"])
-    horizon = 365
-    variables = json.dumps({"rfm_as_of": args.as_of.isoformat(), "clv_horizon_days": horizon})
+    variables = {"rfm_as_of": as_of.isoformat(), "clv_horizon_days": horizon, **(extra or {})}
     with contextlib.redirect_stdout(io.StringIO()):  # not dbt's echo of the compiled SQL
-        pipeline.dbt(["compile", "--select", "fct_customer_lifetime_value", "--vars", variables])
+        pipeline.dbt(
+            ["compile", "--select", "fct_customer_lifetime_value", "--vars", json.dumps(variables)]
+        )
     predicted_sql = (lake / "target" / COMPILED).read_text()
-    start, end = args.as_of, args.as_of + timedelta(days=horizon)
-    before = args.as_of - timedelta(days=horizon)
+    start, end = as_of, as_of + timedelta(days=horizon)
+    before = as_of - timedelta(days=horizon)
     spark.sql(predicted_sql).createOrReplaceTempView("clv_predicted")
     row = spark.sql(
         f"""
@@ -97,6 +88,46 @@ def main() -> None:
         """
     ).first()
     spark.catalog.dropTempView("clv_predicted")
+    return row
+
+
+def sweep(spark, lake: Path) -> None:
+    """The heuristic's two parameters over a grid, at an earlier as-of (180 days ahead) where
+    they could be chosen, and at the holdout: does any setting beat the naive baseline?"""
+    print("\n| as of | days ahead | churn_gap_multiple | clv_gap_prior_orders "
+          "| model MAE | naive MAE | model total ÷ actual |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for as_of, horizon in ((date(2010, 6, 1), 180), (date(2010, 12, 1), 365)):
+        for multiple in (3, 2, 1.5, 1, 0.75):
+            for prior in (2, 5):
+                extra = {"churn_gap_multiple": multiple, "clv_gap_prior_orders": prior}
+                row = score(spark, lake, as_of, horizon, extra)
+                print(
+                    f"| {as_of} | {horizon} | {multiple} | {prior} | {float(row.model_mae):,.1f}"
+                    f" | {float(row.naive_mae):,.1f} | {float(row.model) / float(row.actual):.2f} |"
+                )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--lake", type=Path, help="a lake with int_invoices_aggregated built")
+    parser.add_argument("--as-of", type=date.fromisoformat, default=date(2010, 12, 1))
+    parser.add_argument("--sweep", action="store_true", help="also try the parameter grid")
+    args = parser.parse_args()
+
+    lake = args.lake or Path(tempfile.mkdtemp(prefix="retail-clv-"))
+    use_lake(lake)
+    from retail_analytics import pipeline
+    from retail_analytics.spark import get_spark
+
+    spark = get_spark()
+    if args.lake is None:
+        pipeline.ingest_paths([args.data])
+        pipeline.dbt(["run", "--select", "+int_invoices_aggregated"])
+    horizon = 365
+    row = score(spark, lake, args.as_of, horizon)
+    start = args.as_of
     print(
         f"\nas of {start}: {row.customers:,} customers with a purchase before it; "
         f"{row.returning:,} bought again in the {horizon} days after it\n"
@@ -116,6 +147,8 @@ def main() -> None:
         shown = "-" if corr is None else f"{corr:.3f}"
         print(f"| {name} | {float(total):,.0f} | {ratio:.2f} | {float(mae):,.1f} | {shown} |")
     print(f"| actual | {actual:,.0f} | 1.00 | | |")
+    if args.sweep:
+        sweep(spark, lake)
 
 
 if __name__ == "__main__":
