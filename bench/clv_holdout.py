@@ -27,17 +27,6 @@ REPO = Path(__file__).resolve().parents[1]
 COMPILED = Path("compiled/retail_analytics/models/marts/customers/fct_customer_lifetime_value.sql")
 
 
-def use_lake(folder: Path) -> None:
-    os.environ.update(
-        RETAIL_WAREHOUSE_DIR=str(folder / "spark-warehouse"),
-        RETAIL_METASTORE_DIR=str(folder / "metastore_db"),
-        DBT_TARGET_PATH=str(folder / "target"),
-        DBT_LOG_PATH=str(folder / "logs"),
-        RETAIL_DATA_DIR=str(folder / "data"),
-        RETAIL_SPARK_UI="false",
-    )
-
-
 def score(spark, lake: Path, as_of: date, horizon: int, extra: dict | None = None):
     """One row of totals, errors and correlations of the model (compiled with `extra` vars)
     and the baselines, over the customers with a purchase before `as_of`."""
@@ -117,9 +106,10 @@ def main() -> None:
     args = parser.parse_args()
 
     lake = args.lake or Path(tempfile.mkdtemp(prefix="retail-clv-"))
-    use_lake(lake)
     from retail_analytics import pipeline
-    from retail_analytics.spark import get_spark
+    from retail_analytics.spark import get_spark, lake_environment
+
+    os.environ.update(lake_environment(lake))
 
     spark = get_spark()
     if args.lake is None:

@@ -32,17 +32,11 @@ def main() -> None:
     parser.add_argument("--skip-generator", action="store_true")
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="retail-bench-"))
-    os.environ.update(
-        RETAIL_WAREHOUSE_DIR=str(work / "spark-warehouse"),
-        RETAIL_METASTORE_DIR=str(work / "metastore_db"),
-        DBT_TARGET_PATH=str(work / "target"),
-        DBT_LOG_PATH=str(work / "logs"),
-        RETAIL_DATA_DIR=str(work / "data"),
-        RETAIL_SPARK_UI="false",
-    )
     from retail_analytics import generate, pipeline
-    from retail_analytics.spark import get_spark
+    from retail_analytics.spark import get_spark, lake_environment
+
+    work = Path(tempfile.mkdtemp(prefix="retail-bench-"))
+    os.environ.update(lake_environment(work))
 
     rows: list[tuple[str, int, float]] = []
     n = args.lines

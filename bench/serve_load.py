@@ -120,14 +120,11 @@ def _run(args: list, env: dict[str, str], stdin: str | None = None) -> None:
 
 
 def _environment(folder: Path) -> dict[str, str]:
-    env = dict(os.environ)
+    from retail_analytics.spark import lake_environment
+
+    env = dict(os.environ, **lake_environment(folder))
     env.update(
-        RETAIL_WAREHOUSE_DIR=str(folder / "spark-warehouse"),
-        RETAIL_METASTORE_DIR=str(folder / "metastore_db"),
         RETAIL_USERS_FILE=str(folder / "users"),
-        DBT_TARGET_PATH=str(folder / "target"),
-        DBT_LOG_PATH=str(folder / "logs"),
-        RETAIL_SPARK_UI="false",
         RETAIL_DRIVER_MEMORY="2g",
         RETAIL_SHUFFLE_PARTITIONS="2",
         SPARK_LOCAL_IP="127.0.0.1",

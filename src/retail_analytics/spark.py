@@ -80,6 +80,20 @@ class MissingJarsError(RetailError):
         )
 
 
+def lake_environment(folder: Path) -> dict[str, str]:
+    """The variables that put a project state of its own under `folder`: warehouse,
+    metastore, dbt's target and logs, data; no Spark UI. For benchmarks and tests that must
+    never touch the project's own warehouse (`os.environ.update(...)` before the session)."""
+    return {
+        "RETAIL_WAREHOUSE_DIR": str(folder / "spark-warehouse"),
+        "RETAIL_METASTORE_DIR": str(folder / "metastore_db"),
+        "DBT_TARGET_PATH": str(folder / "target"),
+        "DBT_LOG_PATH": str(folder / "logs"),
+        "RETAIL_DATA_DIR": str(folder / "data"),
+        "RETAIL_SPARK_UI": "false",
+    }
+
+
 @dataclass(frozen=True)
 class SparkSettings:
     """Where the embedded warehouse lives and how Spark is sized; read from the environment."""

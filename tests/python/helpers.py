@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from retail_analytics.spark import lake_environment
+
 from .conftest import REPO
 
 BIN = Path(sys.executable).parent
@@ -42,14 +44,8 @@ def run(args: list, env: dict[str, str], timeout: int = 600) -> subprocess.Compl
 
 def lake_env(folder: Path) -> dict[str, str]:
     """Environment for processes on a warehouse and metastore of their own, on loopback only."""
-    env = dict(os.environ)
+    env = dict(os.environ, **lake_environment(folder))
     env.update(
-        RETAIL_WAREHOUSE_DIR=str(folder / "spark-warehouse"),
-        RETAIL_METASTORE_DIR=str(folder / "metastore_db"),
-        DBT_TARGET_PATH=str(folder / "target"),
-        DBT_LOG_PATH=str(folder / "logs"),
-        RETAIL_DATA_DIR=str(folder / "data"),
-        RETAIL_SPARK_UI="false",
         RETAIL_DRIVER_MEMORY="1g",
         RETAIL_SHUFFLE_PARTITIONS="2",
         SPARK_LOCAL_IP="127.0.0.1",
