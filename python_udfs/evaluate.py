@@ -88,12 +88,11 @@ def agreement(path: Path = AGREEMENT_CSV) -> tuple[int, float, float]:
     both = second.merge(clf.load_labelled(), on="description", suffixes=("_second", ""))
     train, _ = split()
     model = clf.fit(train["description"], train["category"])
-    rows = both.rename(columns={"category": "first", "category_second": "category"})
-    return (
-        len(both),
-        float((both["category_second"] == both["category"]).mean()),
-        score(model, rows).accuracy,
+    second_labels = both[["description", "category_second"]].rename(
+        columns={"category_second": "category"}
     )
+    agreed = float((both["category_second"] == both["category"]).mean())
+    return len(both), agreed, score(model, second_labels).accuracy
 
 
 def confusion_table(evaluation: Evaluation) -> str:
@@ -137,6 +136,16 @@ def cross_validate(
     )
 
 
+def print_errors(evaluation: Evaluation) -> None:
+    """The misclassified rows, true category first."""
+    print("\nmisclassified (true -> predicted):")
+    for text, truth, guess in zip(
+        evaluation.descriptions, evaluation.truth, evaluation.predicted, strict=True
+    ):
+        if truth != guess:
+            print(f"  {text!r}: {truth} -> {guess}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the held-out scores (and with --tune the cross-validation table)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -171,12 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     print("confusion matrix:")
     print(confusion_table(result))
     if args.errors:
-        print("\nmisclassified (true -> predicted):")
-        for text, truth, guess in zip(
-            result.descriptions, result.truth, result.predicted, strict=True
-        ):
-            if truth != guess:
-                print(f"  {text!r}: {truth} -> {guess}")
+        print_errors(result)
     return 0
 
 
@@ -199,12 +203,7 @@ def main_fresh(errors: bool) -> int:
     print("\nper category (all rows):")
     print(classification_report(overall.truth, overall.predicted, digits=3, zero_division=0))
     if errors:
-        print("misclassified (true -> predicted):")
-        for text, truth, guess in zip(
-            overall.descriptions, overall.truth, overall.predicted, strict=True
-        ):
-            if truth != guess:
-                print(f"  {text!r}: {truth} -> {guess}")
+        print_errors(overall)
     return 0
 
 
