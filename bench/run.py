@@ -60,7 +60,7 @@ def main() -> None:
     timed(
         "dbt build of the stock models",
         0,
-        lambda: pipeline.dbt(["build", "--select", pipeline.INVENTORY_SOURCES]),
+        lambda: pipeline.dbt(pipeline.STOCK_REBUILD),
         rows,
     )
 
