@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from .helpers import BIN, lake_env, run
@@ -19,7 +17,7 @@ def own_lake(tmp_path) -> dict[str, str]:
     return lake_env(tmp_path)
 
 
-def test_bare_dbt_builds_and_shows_on_the_embedded_default(own_lake, tmp_path):
+def test_bare_dbt_builds_on_the_embedded_default(own_lake, tmp_path, spark):
     data = tmp_path / "t.parquet"
     gen = run([BIN / "retail", "generate", "--lines", "3000", "-o", data, "-q"], own_lake)
     assert gen.returncode == 0, gen.stderr
@@ -35,22 +33,15 @@ def test_bare_dbt_builds_and_shows_on_the_embedded_default(own_lake, tmp_path):
     assert build.returncode == 0, build.stdout[-3000:]
     assert "ERROR=0" in build.stdout and "PASS=0" not in build.stdout
 
-    show = run(
-        [
-            BIN / "dbt",
-            "show",
-            "--inline",
-            "select count(*) as n, (select count(distinct category) from "
-            "marts_audit.dim_products where category != 'Other') as classified "
-            "from staging.stg_online_retail__invoice_lines",
-        ],
-        own_lake,
+    # what it built, read by path (its Derby metastore belongs to its own, finished JVM)
+    warehouse = tmp_path / "spark-warehouse"
+    staged = spark.read.format("delta").load(
+        str(warehouse / "staging.db" / "stg_online_retail__invoice_lines")
     )
-    assert show.returncode == 0, show.stdout[-3000:]
-    counted = re.search(r"\|\s*(\d+)\s*\|\s*(\d+)\s*\|", show.stdout.replace(",", ""))
-    assert counted, show.stdout[-3000:]
-    assert int(counted[1]) == 3000
-    assert int(counted[2]) >= 5  # the classifier UDFs ran inside bare dbt's session
+    assert staged.count() == 3000
+    products = spark.read.format("delta").load(str(warehouse / "marts_audit.db" / "dim_products"))
+    classified = products.where("category != 'Other'").select("category").distinct().count()
+    assert classified >= 5  # the classifier UDFs ran inside bare dbt's session
 
 
 def test_a_locked_metastore_gets_a_clear_message(spark, lake_dir, own_lake, tmp_path):
@@ -62,14 +53,3 @@ def test_a_locked_metastore_gets_a_clear_message(spark, lake_dir, own_lake, tmp_
     assert result.returncode == 1
     assert "is in use by another process" in result.stderr
     assert "--target thrift" in result.stderr
-
-
-def test_a_bad_file_gets_a_message_not_a_stack_trace(own_lake, tmp_path):
-    data = tmp_path / "orders.csv"
-    data.write_text("order,sku,amount\n1,2,3\n")
-    result = run([BIN / "retail", "ingest", data], own_lake)
-    assert result.returncode == 1
-    assert "error: orders.csv: line 1: not a known layout" in result.stderr
-    assert "lacks the columns invoice, stock_code" in result.stderr
-    assert "uci_online_retail (InvoiceNo, StockCode" in result.stderr
-    assert "Traceback" not in result.stderr and "at org.apache" not in result.stderr

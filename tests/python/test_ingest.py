@@ -205,6 +205,7 @@ def test_a_file_of_unknown_layout_is_refused_with_the_missing_columns(empty_lake
     [result], _ = ingest.ingest(empty_lake, path)
     assert result.refused.startswith("other.csv: line 1: not a known layout")
     assert "lacks the columns invoice, stock_code" in result.refused
+    assert "uci_online_retail (InvoiceNo, StockCode" in result.refused  # the closest layout
     assert empty_lake.table(ingest.TRANSACTIONS).count() == 0
     [log] = empty_lake.table(ingest.LOAD_LOG).collect()
     assert (log.source_file, log.status, log.rows_read) == ("other.csv", "refused", 0)
