@@ -52,8 +52,10 @@ format: setup
 	$(BIN)/ruff format src python_udfs tests bench
 	$(BIN)/ruff check --fix src python_udfs tests bench
 
+# Two workers (pytest-xdist), a module at a time, slowest first (tests/python/conftest.py)
+TEST_WORKERS ?= 2
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 docs: setup
 	$(BIN)/dbt docs generate
@@ -67,6 +69,7 @@ bench: setup test-real
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/bench_classifier.py
 	$(BIN)/python bench/clv_holdout.py
+	$(BIN)/python bench/clv_bgnbd.py
 
 clean-warehouse:
 	rm -rf spark-warehouse metastore_db logs/derby.log

@@ -63,14 +63,45 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-# Modules that read the lake the main job builds (test_pipeline's first test) run last, in
-# this order, so no other module's `empty_lake` drops it before the report reads its marts.
-ON_THE_MAIN_JOB_LAKE = ("test_pipeline.py", "test_report.py")
+# Modules that read the lake the main job builds (test_pipeline's first test): one group, run
+# in this order, so no other module's `empty_lake` drops that lake before the report reads it.
+MAIN_JOB = ("test_pipeline.py", "test_report.py")
+# The slowest modules first (seconds of `pytest --durations`, BENCHMARKS.md). `make test` runs
+# the suite on two workers (pytest-xdist, `-n 2`): each module is one unit of work (the two
+# main-job modules one together), handed out in this order, so the long ones start at once
+# and the short ones fill in behind them. Each worker has a JVM and a lake of its own.
+SLOWEST_FIRST = (
+    *MAIN_JOB,
+    "test_ingest_corpus.py",
+    "test_serve_security.py",
+    "test_publish_serving.py",
+    "test_ingest_atomic.py",
+    "test_cluster.py",
+    "test_cli.py",
+    "test_serve.py",
+    "test_real_data.py",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     def position(item: pytest.Item) -> int:
         name = item.path.name
-        return ON_THE_MAIN_JOB_LAKE.index(name) if name in ON_THE_MAIN_JOB_LAKE else -1
+        return SLOWEST_FIRST.index(name) if name in SLOWEST_FIRST else len(SLOWEST_FIRST)
 
-    items.sort(key=position)  # stable: every other test keeps its place
+    items.sort(key=position)  # stable: tests keep their order within a module
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of xdist's, not pytest's
+def pytest_xdist_make_scheduler(config, log):
+    """With `-n N`: one module per unit of work, the main job's two modules as one, in the
+    collection order above. (xdist's `--dist loadgroup` cannot group modules with pytest 9:
+    it renames node ids through an attribute pytest 9 no longer reads.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModule(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return MAIN_JOB[0] if Path(module).name in MAIN_JOB else module
+
+    config.option.loadscopereorder = False  # keep the slowest-first order
+    return ByModule(config, log)
