@@ -52,10 +52,11 @@ format: setup
 	$(BIN)/ruff format src python_udfs tests bench
 	$(BIN)/ruff check --fix src python_udfs tests bench
 
-# Two workers (pytest-xdist), a module at a time, slowest first (tests/python/conftest.py)
-TEST_WORKERS ?= 2
+# One process by default: on this project's 2-core machine two pytest-xdist workers measured no
+# faster (BENCHMARKS.md). TEST_WORKERS=N runs N workers, a module each, slowest first.
+TEST_WORKERS ?= 1
 test: lint
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	$(BIN)/pytest $(if $(filter-out 1,$(TEST_WORKERS)),-n $(TEST_WORKERS))
 
 docs: setup
 	$(BIN)/dbt docs generate

@@ -66,8 +66,8 @@ def shared_data() -> Path:
 # Modules that read the lake the main job builds (test_pipeline's first test): one group, run
 # in this order, so no other module's `empty_lake` drops that lake before the report reads it.
 MAIN_JOB = ("test_pipeline.py", "test_report.py")
-# The slowest modules first (seconds of `pytest --durations`, BENCHMARKS.md). `make test` runs
-# the suite on two workers (pytest-xdist, `-n 2`): each module is one unit of work (the two
+# The slowest modules first (seconds of `pytest --durations`, BENCHMARKS.md). With workers
+# (`TEST_WORKERS=N make test`, pytest-xdist) each module is one unit of work (the two
 # main-job modules one together), handed out in this order, so the long ones start at once
 # and the short ones fill in behind them. Each worker has a JVM and a lake of its own.
 SLOWEST_FIRST = (
