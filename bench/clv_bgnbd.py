@@ -28,9 +28,7 @@ where a choice between variants could be made without looking at the holdout.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -316,23 +314,15 @@ def main() -> None:
     parser.add_argument("--variants", action="store_true", help="every spend at both dates")
     args = parser.parse_args()
 
-    from retail_analytics import pipeline
-    from retail_analytics.spark import get_spark, lake_environment
+    sys.path.insert(0, str(Path(__file__).parent))
+    from clv_holdout import open_lake, score
 
-    lake = args.lake or Path(tempfile.mkdtemp(prefix="retail-clv-"))
-    os.environ.update(lake_environment(lake))
-    spark = get_spark()
-    if args.lake is None:  # the UCI files into a lake of its own, as clv_holdout.py does
-        pipeline.ingest_paths([args.data])
-        pipeline.dbt(["run", "--select", "+int_invoices_aggregated"])
+    spark, lake = open_lake(args.data, args.lake)
     invoices = load_invoices(spark)
     runs = ((args.check_as_of, args.check_horizon), (args.as_of, args.horizon))
     for as_of, horizon in runs:
         mart_row = None
         if not args.no_mart:
-            sys.path.insert(0, str(Path(__file__).parent))
-            from clv_holdout import score
-
             mart_row = score(spark, lake, as_of, horizon)
         print_result(fit_and_score(invoices, as_of, horizon, args.spend), mart_row)
     if args.variants:

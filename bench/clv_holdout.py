@@ -80,6 +80,21 @@ def score(spark, lake: Path, as_of: date, horizon: int, extra: dict | None = Non
     return row
 
 
+def open_lake(data: Path, lake: Path | None):
+    """The session on `lake`, or on a lake of its own with `data` loaded and the models up to
+    `int_invoices_aggregated` built; returns (spark, the lake's folder)."""
+    from retail_analytics import pipeline
+    from retail_analytics.spark import get_spark, lake_environment
+
+    folder = lake or Path(tempfile.mkdtemp(prefix="retail-clv-"))
+    os.environ.update(lake_environment(folder))
+    spark = get_spark()
+    if lake is None:
+        pipeline.ingest_paths([data])
+        pipeline.dbt(["run", "--select", "+int_invoices_aggregated"])
+    return spark, folder
+
+
 def sweep(spark, lake: Path) -> None:
     """The heuristic's two parameters over a grid, at an earlier as-of (180 days ahead) where
     they could be chosen, and at the holdout: does any setting beat the naive baseline?"""
@@ -105,16 +120,7 @@ def main() -> None:
     parser.add_argument("--sweep", action="store_true", help="also try the parameter grid")
     args = parser.parse_args()
 
-    lake = args.lake or Path(tempfile.mkdtemp(prefix="retail-clv-"))
-    from retail_analytics import pipeline
-    from retail_analytics.spark import get_spark, lake_environment
-
-    os.environ.update(lake_environment(lake))
-
-    spark = get_spark()
-    if args.lake is None:
-        pipeline.ingest_paths([args.data])
-        pipeline.dbt(["run", "--select", "+int_invoices_aggregated"])
+    spark, lake = open_lake(args.data, args.lake)
     horizon = 365
     row = score(spark, lake, args.as_of, horizon)
     start = args.as_of

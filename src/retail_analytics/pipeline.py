@@ -18,7 +18,7 @@ MODEL_SCHEMAS = ("staging", "intermediate", "marts")
 INVENTORY_SOURCES = "source:online_retail.inventory_snapshots+ source:online_retail.stock_receipts+"
 # The stock models built again once stock is loaded, with their data tests; their unit tests
 # ran in the first build and do not depend on the data, so they are not run twice.
-STOCK_REBUILD = ["build", "--select", INVENTORY_SOURCES, "--exclude", "resource_type:unit_test"]
+STOCK_REBUILD = ["build", "--select", INVENTORY_SOURCES, "--exclude-resource-type", "unit_test"]
 
 
 def data_dir() -> Path:
