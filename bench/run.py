@@ -25,6 +25,28 @@ def timed(label: str, lines: int, fn, rows: list) -> None:
     print(f"  {label}: {seconds:.1f} s", flush=True)
 
 
+def one_more_day(spark, path: Path) -> int:
+    """Write the lake's last day of sales again, a day later and under new invoice numbers
+    (`<invoice>N`), as a file of its own: one more day of data for an incremental build."""
+    last = spark.sql("select max(to_date(invoiced_at)) as d from raw.transactions").first().d
+    day = spark.sql(
+        "select concat(invoice, 'N') as invoice, stock_code, description, quantity, "
+        "invoiced_at + interval 1 day as invoiced_at, unit_price, customer_id, country, "
+        f"sales_channel from raw.transactions where to_date(invoiced_at) = date '{last}'"
+    ).toPandas()
+    day.to_csv(path, index=False)
+    return len(day)
+
+
+def node_seconds(results: dict) -> dict[str, float]:
+    """Seconds of a dbt command's nodes by kind: models, data tests, unit tests, seeds."""
+    kinds: dict[str, float] = {}
+    for node in results["results"]:
+        kind = node["unique_id"].split(".", 1)[0]
+        kinds[kind] = kinds.get(kind, 0.0) + node["execution_time"]
+    return kinds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=1_000_000, help="generated lines")
@@ -65,6 +87,17 @@ def main() -> None:
     )
 
     spark = get_spark()
+    day_file = work / "one_more_day.csv"
+    day_lines = one_more_day(spark, day_file)
+    timed("ingest one more day", day_lines, lambda: pipeline.ingest_paths([day_file]), rows)
+    timed(
+        "dbt build after one more day (incremental)",
+        day_lines,
+        lambda: pipeline.dbt(["build"]),
+        rows,
+    )
+    day_results = json.loads((work / "target" / "run_results.json").read_text())
+
     print(
         f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; data: {args.data or f'generated, {n:,} lines, seed 42'}"
@@ -76,10 +109,24 @@ def main() -> None:
         rate = f"{lines / seconds:,.0f}" if lines else "-"
         print(f"| {label} | {lines:,} | {seconds:.1f} | {rate} |")
 
+    full, day = node_seconds(build_results), node_seconds(day_results)
+    print("\nthe full build and the build after one more day, seconds of dbt's nodes:\n")
+    print("| nodes | full build | after one more day | ratio |")
+    print("|---|---:|---:|---:|")
+    for kind in sorted(full):
+        ratio = day.get(kind, 0.0) / full[kind] if full[kind] else 0.0
+        print(f"| {kind} | {full[kind]:.1f} | {day.get(kind, 0.0):.1f} | {ratio:.2f} |")
+
     print("\nslowest nodes of the full dbt build:\n")
     print("| node | seconds |")
     print("|---|---:|")
     nodes = sorted(build_results["results"], key=lambda r: r["execution_time"], reverse=True)
+    for node in nodes[:12]:
+        print(f"| {node['unique_id'].split('.', 2)[-1]} | {node['execution_time']:.1f} |")
+    print("\nslowest nodes of the build after one more day:\n")
+    print("| node | seconds |")
+    print("|---|---:|")
+    nodes = sorted(day_results["results"], key=lambda r: r["execution_time"], reverse=True)
     for node in nodes[:12]:
         print(f"| {node['unique_id'].split('.', 2)[-1]} | {node['execution_time']:.1f} |")
 

@@ -1,9 +1,22 @@
 -- Goods sales and returns with the location that fulfils them (see `location_rule`).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='insert_overwrite',
+        partition_by=['invoice_month'],
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 lines as (
 
     select * from {{ ref('int_invoice_lines_valued') }}
+    {%- if is_incremental() %}
+        -- only the months the valued lines rewrote since this table's last build
+        where {{ only_months_rebuilt_in(ref('int_invoice_lines_valued')) }}
+    {%- endif %}
 
 ),
 
@@ -67,6 +80,7 @@ final as (
         goods.customer_id,
         goods.country,
         goods.invoice_date,
+        goods.invoice_month,
         goods.line_type,
         goods.units_sold,
         goods.units_returned,
@@ -75,7 +89,8 @@ final as (
             country_slots.location_id,
             continent_warehouses.location_id,
             '{{ var("home_location_id") }}'
-        ) as location_id
+        ) as location_id,
+        current_timestamp() as _built_at
     from goods
     left join country_slots
         on

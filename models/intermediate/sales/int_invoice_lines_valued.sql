@@ -1,11 +1,24 @@
 -- One row per staging line with its revenue components: the one place where gross
 -- sales, returns, contra-revenue, net revenue and the other service amounts are defined
 -- (see `revenue_definitions`).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='insert_overwrite',
+        partition_by=['invoice_month'],
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 invoice_lines as (
 
     select * from {{ ref('stg_online_retail__invoice_lines') }}
+    {%- if is_incremental() %}
+        -- only the months staging rewrote since this table's last build
+        where {{ only_months_rebuilt_in(ref('stg_online_retail__invoice_lines')) }}
+    {%- endif %}
 
 ),
 
@@ -42,7 +55,7 @@ service_types as (
 typed as (
 
     select
-        invoice_lines.*,
+        invoice_lines.* except (_built_at),
         service_types.service_code.service_type,
         -- postage, contra_revenue, fees_and_charges or other_service; null for lines
         -- that are not service lines (an adjustment invoice's lines included)
@@ -108,7 +121,8 @@ final as (
         case
             when service_category = 'other_service' then line_amount else 0
         end as other_service_amount,
-        case when line_type = 'adjustment' then line_amount else 0 end as adjustments
+        case when line_type = 'adjustment' then line_amount else 0 end as adjustments,
+        current_timestamp() as _built_at
     from typed
 
 )

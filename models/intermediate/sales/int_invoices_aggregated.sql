@@ -1,9 +1,22 @@
 -- One row per invoice: who, where, when, and its totals by revenue component.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='insert_overwrite',
+        partition_by=['invoice_month'],
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 lines as (
 
     select * from {{ ref('int_invoice_lines_valued') }}
+    {%- if is_incremental() %}
+        -- only the months the valued lines rewrote since this table's last build
+        where {{ only_months_rebuilt_in(ref('int_invoice_lines_valued')) }}
+    {%- endif %}
 
 ),
 
@@ -33,7 +46,8 @@ final as (
         sum(fees_and_charges) as fees_and_charges,
         sum(other_service_amount) as other_service_amount,
         sum(adjustments) as adjustments,
-        sum(line_amount) as total_amount
+        sum(line_amount) as total_amount,
+        current_timestamp() as _built_at
     from lines
     group by 1
 

@@ -1,10 +1,25 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='insert_overwrite',
+        partition_by=['invoice_month'],
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 source as (
 
     select * from {{ source('online_retail', 'transactions') }}
     -- rows of a load still under way (or killed) have no committed log row yet
-    where _load_id in ({{ committed_load_ids() }})
+    where
+        _load_id in ({{ committed_load_ids() }})
+        {%- if is_incremental() %}
+            -- only the months the loads this table has not read yet touch (every line of
+            -- those months is read again, so the invoices' line numbers stay whole)
+            and {{ in_months('invoice_month', months_of_new_loads()) }}
+        {%- endif %}
 
 ),
 
@@ -52,6 +67,7 @@ typed as (
         -- timestamps
         invoiced_at,
         to_date(invoiced_at) as invoice_date,
+        invoice_month,
 
         -- lineage
         _source_file as source_file,
@@ -89,6 +105,7 @@ final as (
         typed.line_amount,
         typed.invoiced_at,
         typed.invoice_date,
+        typed.invoice_month,
 
         -- booleans
         startswith(typed.invoice_id, 'C') as is_cancellation,
@@ -102,7 +119,8 @@ final as (
         typed.source_file,
         typed.source_row,
         typed.load_id,
-        typed.loaded_at
+        typed.loaded_at,
+        current_timestamp() as _built_at
 
     from typed
     cross join service_code_lists as codes
