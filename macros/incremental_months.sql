@@ -18,23 +18,25 @@
 {% macro months_of_new_loads() -%}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
     {%- set new_loads_sql -%}
-        select load_id from ({{ committed_load_ids() }})
+        select load_id from {{ source('online_retail', 'load_log') }}
+        where dataset = 'transactions' and load_id in ({{ committed_load_ids() }})
         except
         select distinct load_id from {{ this }}
     {%- endset -%}
     {%- set new_loads = run_query(new_loads_sql).columns[0].values() | list -%}
-    {%- if new_loads | length == 0 -%}
-        {{ log(this.identifier ~ ": no new loads, no month to rebuild", info=true) }}
-        {{ return([]) }}
+    {%- set months = [] -%}
+    {%- if new_loads | length > 0 -%}
+        {#- (a load whose every line was rejected has no rows: it stays "new", and adds none) -#}
+        {%- set months_sql -%}
+            select distinct cast(invoice_month as string) as invoice_month
+            from {{ source('online_retail', 'transactions') }}
+            where _load_id in ({{ quoted_list(new_loads) }})
+        {%- endset -%}
+        {%- set months = run_query(months_sql).columns[0].values() | list | sort -%}
     {%- endif -%}
-    {%- set months_sql -%}
-        select distinct cast(invoice_month as string) as invoice_month
-        from {{ source('online_retail', 'transactions') }}
-        where _load_id in ({{ quoted_list(new_loads) }})
-    {%- endset -%}
-    {%- set months = run_query(months_sql).columns[0].values() | list | sort -%}
-    {{ log(this.identifier ~ ": " ~ new_loads | length ~ " new load(s); rebuilding "
-        ~ months | length ~ " month(s): " ~ months | join(", "), info=true) }}
+    {{ log(this.identifier ~ ": rebuilding " ~ months | length ~ " month(s)"
+        ~ (" of new loads: " ~ months | join(", ") if months else ", no new lines loaded"),
+        info=true) }}
     {{ return(months) }}
 {%- endmacro %}
 
