@@ -75,6 +75,7 @@ SLOWEST_FIRST = (
     "test_ingest_corpus.py",
     "test_serve_security.py",
     "test_publish_serving.py",
+    "test_incremental.py",
     "test_ingest_atomic.py",
     "test_cluster.py",
     "test_cli.py",
