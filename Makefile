@@ -68,6 +68,7 @@ test-real: setup
 
 bench: setup test-real
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/ingest_profile.py
 	$(BIN)/python bench/bench_classifier.py
 	$(BIN)/python bench/clv_holdout.py
 	$(BIN)/python bench/clv_bgnbd.py

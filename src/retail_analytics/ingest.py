@@ -244,11 +244,12 @@ def _load_part(
     try:
         counts = {r["_status"]: r["count"] for r in classified.groupBy("_status").count().collect()}
         if counts.get("loaded"):
-            (
-                classified.where("_status = 'loaded'")
-                .select(*dataset.column_names, *meta, *partition)
-                .write.insertInto(dataset.table)
+            rows = classified.where("_status = 'loaded'").select(
+                *dataset.column_names, *meta, *partition
             )
+            if dataset.partition:  # one file per month the load touches, not one per task
+                rows = rows.repartition(dataset.partition[0])
+            rows.write.insertInto(dataset.table)
         lake.pause("after_data", part.name.split("[")[0])
         if counts.get("rejected"):
             (

@@ -97,24 +97,33 @@ def _notes(layout: SourceSchema, index: list[str], extra: list[str]) -> list[str
 
 
 def numbered(df: DataFrame, first: int) -> DataFrame:
-    """`df` with `_source_row`: its records numbered in file order from `first`.
+    """`df` with `_source_row`: its records numbered in file order from `first`, cached.
 
     `monotonically_increasing_id` numbers each partition from (partition << 33); one small
     aggregate gives the records before each partition, so the numbers become consecutive.
-    The ids depend only on the file's split into partitions, the same at every read.
+    The ids depend only on the file's split into partitions, the same at every read. A file
+    read as one partition (gzip cannot be split) needs no aggregate; its numbered records are
+    spread over the cores before they are cached, or every later step would run on one.
     """
     df = df.withColumn("_mid", F.monotonically_increasing_id())
     part = F.shiftright(F.col("_mid"), 33)
-    counts = sorted(df.groupBy(part.alias("p")).count().collect(), key=lambda r: r.p)
-    offsets, total = [], 0
-    for r in counts:
-        offsets += [F.lit(r.p), F.lit(total)]
-        total += r["count"]
-    base = F.element_at(F.create_map(*offsets), part) if offsets else F.lit(0)
-    row = F.col("_mid") - F.shiftleft(part, 33) + base + F.lit(first)
+    single = df.rdd.getNumPartitions() == 1
+    if single:
+        row = F.col("_mid") + F.lit(first)
+    else:
+        counts = sorted(df.groupBy(part.alias("p")).count().collect(), key=lambda r: r.p)
+        offsets, total = [], 0
+        for r in counts:
+            offsets += [F.lit(r.p), F.lit(total)]
+            total += r["count"]
+        base = F.element_at(F.create_map(*offsets), part) if offsets else F.lit(0)
+        row = F.col("_mid") - F.shiftleft(part, 33) + base + F.lit(first)
+    df = df.withColumn("_source_row", row.cast("long")).drop("_mid")
+    if single:
+        df = df.repartition(df.sparkSession.sparkContext.defaultParallelism)
     # cached: the numbers must not change between the reads of the part (and raw CSV and
     # JSON can only be queried for their corrupt-record column once cached)
-    return df.withColumn("_source_row", row.cast("long")).drop("_mid").persist()
+    return df.persist()
 
 
 def utf8_copy(path: Path, encoding: str) -> tuple[Path, Path | None]:

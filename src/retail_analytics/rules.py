@@ -282,18 +282,22 @@ def date_evidence(df: DataFrame, column: str) -> dict[str, int | None]:
     text = F.col(f"`{column}`").cast("string")
     first = F.regexp_extract(text, SLASH_DATE, 1).try_cast("int")
     second = F.regexp_extract(text, SLASH_DATE, 2).try_cast("int")
-    slash = text.rlike(SLASH_DATE)
     row = F.col("_source_row")
-    found = df.select(
-        F.min(F.when(slash & (first > 12) & (second <= 12), row)).alias("day_first"),
-        F.min(F.when(slash & (second > 12) & (first <= 12), row)).alias("month_first"),
-        F.min(F.when(slash & (first <= 12) & (second <= 12) & (first != second), row)).alias(
-            "ambiguous"
-        ),
-        F.min(F.when(slash & (first <= 12) & (second <= 12) & (first != second), text)).alias(
-            "example"
-        ),
-    ).first()
+    # only the slash dates are looked at (an ISO-dated file has none: one regex per line)
+    found = (
+        df.where(text.rlike(SLASH_DATE))
+        .select(
+            F.min(F.when((first > 12) & (second <= 12), row)).alias("day_first"),
+            F.min(F.when((second > 12) & (first <= 12), row)).alias("month_first"),
+            F.min(F.when((first <= 12) & (second <= 12) & (first != second), row)).alias(
+                "ambiguous"
+            ),
+            F.min(F.when((first <= 12) & (second <= 12) & (first != second), text)).alias(
+                "example"
+            ),
+        )
+        .first()
+    )
     return found.asDict()
 
 
@@ -348,17 +352,19 @@ def parse(
         columns[column.name] = value
     originals = [name for name in df.columns if name not in (CORRUPT, "_source_row")]
     corrupt = F.col(CORRUPT) if CORRUPT in df.columns else F.lit(None).cast("string")
-    record = F.to_json(F.struct(*[F.col(f"`{n}`").cast("string").alias(n) for n in originals]))
     text = F.concat_ws("\x1f", *[F.col(f"`{n}`").cast("string") for n in originals])
     # two steps: the rules refer to the typed values by name, not to their expressions
-    # (inlined into every rule they would make a plan that is slow to compile)
+    # (inlined into every rule they would make a plan that is slow to compile); the source
+    # columns go along, renamed, for the raw record of the lines that break a rule
+    kept = {f"_source_{i}": name for i, name in enumerate(originals)}
     typed_df = df.select(
         *[expr.alias(name) for name, expr in columns.items()],
         "_source_row",
         corrupt.alias(CORRUPT),
         F.coalesce(corrupt, text).alias("_raw_text"),
-        F.coalesce(corrupt, record).alias("_raw_record"),
+        *[F.col(f"`{name}`").cast("string").alias(alias) for alias, name in kept.items()],
     )
+    record = F.to_json(F.struct(*[F.col(alias).alias(name) for alias, name in kept.items()]))
     values = {name: F.col(name) for name in [*columns, CORRUPT, "_raw_text"]}
     reason = F.lit(None).cast("string")
     for rule in reversed(rules(dataset, options)):  # the first rule broken gives the reason
@@ -368,5 +374,6 @@ def parse(
         *columns,
         "_source_row",
         reason.alias("_reject_reason"),
-        "_raw_record",
+        # the raw text of a rejected line (what `raw.rejects` keeps); null for a good one
+        F.when(reason.isNotNull(), F.coalesce(F.col(CORRUPT), record)).alias("_raw_record"),
     )
