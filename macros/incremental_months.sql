@@ -34,9 +34,7 @@
         {%- endset -%}
         {%- set months = run_query(months_sql).columns[0].values() | list | sort -%}
     {%- endif -%}
-    {{ log(this.identifier ~ ": rebuilding " ~ months | length ~ " month(s)"
-        ~ (" of new loads: " ~ months | join(", ") if months else ", no new lines loaded"),
-        info=true) }}
+    {{ log_months(months, " of new loads: ", ", no new lines loaded") }}
     {{ return(months) }}
 {%- endmacro %}
 
@@ -52,8 +50,7 @@
         )
     {%- endset -%}
     {%- set months = run_query(months_sql).columns[0].values() | list | sort -%}
-    {{ log(this.identifier ~ ": rebuilding " ~ months | length ~ " month(s)"
-        ~ (": " ~ months | join(", ") if months else ""), info=true) }}
+    {{ log_months(months, ": ", "") }}
     {{ return(months) }}
 {%- endmacro %}
 
@@ -71,6 +68,14 @@
 {#- A predicate keeping the rows of the months `parent` rewrote since this model's last build. #}
 {% macro only_months_rebuilt_in(parent, column='invoice_month') -%}
     {{ in_months(column, months_rebuilt_in(parent, column)) }}
+{%- endmacro %}
+
+{#- Say which months a build rewrites (not when `docs generate` or `compile` compiles it). #}
+{% macro log_months(months, before_list, if_none) -%}
+    {%- if flags.WHICH in ('run', 'build') -%}
+        {{ log(this.identifier ~ ": rebuilding " ~ months | length ~ " month(s)"
+            ~ (before_list ~ months | join(", ") if months else if_none), info=true) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro quoted_list(values) -%}

@@ -107,6 +107,11 @@ def test_three_incremental_loads_give_what_a_full_refresh_gives(empty_lake, part
     late_month = min(_months(parts[2]))
     assert third[late_month] > second[late_month]  # an old month a late file added to
     assert sum(third[m] == second[m] for m in second) == len(second) - 1
+    third_daily = _month_stamps(spark, DAILY, "sales_month")
+
+    pipeline.dbt(BUILD_INCREMENTAL)  # nothing new loaded: nothing rewritten, nothing lost
+    assert _month_stamps(spark, STAGING) == third
+    assert _month_stamps(spark, DAILY, "sales_month") == third_daily
     incremental = _checksums(spark)
 
     pipeline.dbt([*BUILD_ALL, "--full-refresh"])
