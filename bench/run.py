@@ -1,4 +1,5 @@
-"""Benchmarks: the generator, and the main job (ingest, dbt build, simulated stock) end to end.
+"""Benchmarks: the generator, and the main job (ingest, dbt build, simulated stock) end to end,
+then one more day of data and the incremental `dbt build` after it.
 
 `make bench` runs it on generated data; `.venv/bin/python bench/run.py --data ../shared/data`
 on the real UCI files. It prints Markdown: the step timings, the slowest dbt nodes and the
