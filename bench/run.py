@@ -48,6 +48,16 @@ def node_seconds(results: dict) -> dict[str, float]:
     return kinds
 
 
+def print_slowest(title: str, results: dict, count: int = 12) -> None:
+    """A Markdown table of a dbt command's slowest nodes (`run_results.json`)."""
+    print(f"\nslowest nodes of {title}:\n")
+    print("| node | seconds |")
+    print("|---|---:|")
+    nodes = sorted(results["results"], key=lambda r: r["execution_time"], reverse=True)
+    for node in nodes[:count]:
+        print(f"| {node['unique_id'].split('.', 2)[-1]} | {node['execution_time']:.1f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=1_000_000, help="generated lines")
@@ -118,18 +128,8 @@ def main() -> None:
         ratio = day.get(kind, 0.0) / full[kind] if full[kind] else 0.0
         print(f"| {kind} | {full[kind]:.1f} | {day.get(kind, 0.0):.1f} | {ratio:.2f} |")
 
-    print("\nslowest nodes of the full dbt build:\n")
-    print("| node | seconds |")
-    print("|---|---:|")
-    nodes = sorted(build_results["results"], key=lambda r: r["execution_time"], reverse=True)
-    for node in nodes[:12]:
-        print(f"| {node['unique_id'].split('.', 2)[-1]} | {node['execution_time']:.1f} |")
-    print("\nslowest nodes of the build after one more day:\n")
-    print("| node | seconds |")
-    print("|---|---:|")
-    nodes = sorted(day_results["results"], key=lambda r: r["execution_time"], reverse=True)
-    for node in nodes[:12]:
-        print(f"| {node['unique_id'].split('.', 2)[-1]} | {node['execution_time']:.1f} |")
+    print_slowest("the full dbt build", build_results)
+    print_slowest("the build after one more day", day_results)
 
     accuracy = spark.table("marts.fct_demand_forecast_accuracy").orderBy("origin_week").collect()
     print("\nforecast backtest, rolling origins (fct_demand_forecast_accuracy):\n")
