@@ -150,6 +150,16 @@ def thrift_conf(options: ServeOptions) -> dict[str, str]:
         # no `select * from text.`/etc/passwd``; no web UI to anyone
         "spark.sql.runSQLOnFiles": "false",
         "spark.ui.enabled": "false",
+        # A server runs for weeks: keep the status of the last few hundred queries, not the
+        # thousands of jobs, stages, tasks and plans Spark keeps by default (with the UI off
+        # they are never read; a full `dbt build` through a 1 GiB server ran out of heap).
+        "spark.ui.retainedJobs": "200",
+        "spark.ui.retainedStages": "200",
+        "spark.ui.retainedTasks": "2000",
+        "spark.ui.retainedDeadExecutors": "10",
+        "spark.sql.ui.retainedExecutions": "50",
+        "spark.sql.thriftServer.ui.retainedStatements": "100",
+        "spark.sql.thriftServer.ui.retainedSessions": "50",
         "spark.retail.serving.readableSchemas": ",".join(options.readable_schemas),
         "spark.retail.serving.publishedSchemas": ",".join(PUBLISHED_SCHEMAS),
         # without authentication every client is trusted as the writer (loopback only)
