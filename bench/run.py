@@ -93,9 +93,10 @@ def main() -> None:
     timed(
         "dbt build of the stock models",
         0,
-        lambda: pipeline.dbt(pipeline.STOCK_REBUILD),
+        lambda: pipeline.rebuild([pipeline.INVENTORY_SOURCES]),
         rows,
     )
+    timed("train the churn model", 0, pipeline.train_churn, rows)
 
     spark = get_spark()
     day_file = work / "one_more_day.csv"

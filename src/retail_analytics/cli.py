@@ -58,6 +58,17 @@ def _cmd_simulate_inventory(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_train(args: argparse.Namespace) -> int:
+    from retail_analytics import churn, pipeline
+    from retail_analytics.spark import get_spark
+
+    run = churn.train(get_spark(), seed=args.seed)
+    print(run.summary())
+    if not args.no_build:
+        pipeline.rebuild([pipeline.ML_SOURCES])
+    return 0
+
+
 def _cmd_summary(args: argparse.Namespace) -> int:
     from retail_analytics import pipeline
 
@@ -217,6 +228,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=int, default=42, help="random seed of the simulation")
     p.set_defaults(func=_cmd_simulate_inventory)
+
+    p = sub.add_parser(
+        "train",
+        help="train the churn model on the built features, then build and publish its mart",
+    )
+    p.add_argument("--seed", type=int, default=42, help="seed of the tree model")
+    p.add_argument("--no-build", action="store_true", help="write the scores only; do not run dbt")
+    p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("summary", help="row counts of the built models and where the docs are")
     p.set_defaults(func=_cmd_summary)

@@ -16,9 +16,17 @@ log = logging.getLogger(__name__)
 MODEL_SCHEMAS = ("staging", "intermediate", "marts")
 # everything downstream of the stock feeds
 INVENTORY_SOURCES = "source:online_retail.inventory_snapshots+ source:online_retail.stock_receipts+"
-# The stock models built again once stock is loaded, with their data tests; their unit tests
-# ran in the first build and do not depend on the data, so they are not run twice.
-STOCK_REBUILD = ["build", "--select", INVENTORY_SOURCES, "--exclude-resource-type", "unit_test"]
+# everything downstream of what `retail train` writes (the churn mart)
+ML_SOURCES = "source:ml+"
+# The models built again once stock is loaded or the churn model trained, with their data
+# tests; their unit tests ran in the first build and do not depend on the data, so they are
+# not run twice.
+NO_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
+
+
+def rebuild(selectors: Sequence[str]) -> None:
+    """`dbt build` of what `selectors` select, their data tests, no unit tests."""
+    dbt(["build", "--select", *selectors, *NO_UNIT_TESTS])
 
 
 def data_dir() -> Path:
@@ -121,11 +129,28 @@ def run(data: Path | None, demo_lines: int, seed: int) -> None:
     source = data if data is not None else demo_data(demo_lines, seed)
     ingest_paths([source])
     dbt(["build"])
+    again = [ML_SOURCES] if train_churn(seed) else []
     if not has_inventory():
         simulate_inventory(seed)
-        dbt(STOCK_REBUILD)
+        again.append(INVENTORY_SOURCES)
+    if again:
+        rebuild(again)
     dbt(["docs", "generate"])
     print_summary()
+
+
+def train_churn(seed: int = 42) -> bool:
+    """Train the churn model on the built features and print its held-out metrics; False
+    (with a note saying why) when the lake has too little history to train on."""
+    from retail_analytics import churn
+
+    try:
+        run = churn.train(get_spark(), seed=seed)
+    except churn.ChurnTrainingError as exc:
+        print(f"churn model not trained: {exc}")
+        return False
+    print(run.summary())
+    return True
 
 
 def print_summary() -> None:

@@ -31,6 +31,7 @@ MARTS = {
     "concentration_groups": "marts.fct_customer_concentration",
     "category_revenue": "marts.fct_category_revenue_monthly",
     "stock_status": "marts.fct_stock_position",
+    "churn_risk": "marts.fct_customer_churn_risk",
 }
 TOP_COUNTRIES = 15
 TOP_CATEGORIES = 10
@@ -312,6 +313,57 @@ def stock_status(spark) -> Section:
     return Section(id_, title, note, data=data, figure=fig)
 
 
+def churn_risk(spark) -> Section:
+    """Customers by RFM segment and their mean churn probability, from the churn model."""
+    id_, title = "churn-risk", "Churn risk"
+    note = (
+        "Active customers at the churn model's latest cutoff, by RFM segment: how many, and "
+        "the mean probability that they make no purchase within the horizon."
+    )
+    columns = ("rfm_segment", "churn_probability", "model", "model_test_auc")
+    reason = _missing(spark, "churn_risk", columns)
+    if reason:
+        return _placeholder(id_, title, note, reason)
+    data = _query(
+        spark,
+        f"""select coalesce(rfm_segment, 'no RFM score') as rfm_segment,
+               count(*) as customers,
+               avg(cast(churn_probability as double)) as mean_churn_probability,
+               count_if(churn_risk_decile = 1) as top_decile_customers
+            from {MARTS["churn_risk"]} group by 1 order by mean_churn_probability desc""",
+    )
+    if data.empty:
+        return _placeholder(
+            id_, title, note, f"{MARTS['churn_risk']} has no scores: run `retail train`"
+        )
+    model = _query(
+        spark,
+        f"""select model, cast(model_test_auc as double) as auc, model_beats_baselines,
+               scored_as_of from {MARTS["churn_risk"]} limit 1""",
+    ).iloc[0]
+    import plotly.graph_objects as go
+
+    fig = go.Figure(
+        go.Bar(
+            x=data.rfm_segment,
+            y=data.mean_churn_probability,
+            customdata=data.customers,
+            hovertemplate="%{x}: %{y:.0%} (%{customdata} customers)",
+        )
+    )
+    fig.update_layout(yaxis_title="Mean churn probability", yaxis_tickformat=".0%")
+    note += (
+        f" Scored as of {model.scored_as_of} by {str(model.model).replace('_', ' ')}, "
+        f"held-out AUC {model.auc:.3f}; "
+        + (
+            "it beats the churn rule and recency alone."
+            if model.model_beats_baselines
+            else "it does not beat both the churn rule and recency alone."
+        )
+    )
+    return Section(id_, title, note, data=data, figure=fig)
+
+
 SECTION_BUILDERS: list[Callable[[object], Section]] = [
     monthly_revenue,
     country_revenue,
@@ -319,6 +371,7 @@ SECTION_BUILDERS: list[Callable[[object], Section]] = [
     customer_concentration,
     category_revenue,
     stock_status,
+    churn_risk,
 ]
 
 

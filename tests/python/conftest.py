@@ -9,7 +9,16 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_DATA = REPO.parent / "shared" / "data"
-LAKE_SCHEMAS = ("raw", "reference", "staging", "intermediate", "marts_audit", "marts", "publish")
+LAKE_SCHEMAS = (
+    "raw",
+    "reference",
+    "staging",
+    "intermediate",
+    "marts_audit",
+    "marts",
+    "publish",
+    "ml",
+)
 
 
 @pytest.fixture(scope="session")

@@ -58,6 +58,24 @@ def test_main_job_builds_every_layer_from_generated_data(empty_lake, demo, capsy
         "select count(distinct category) as n from marts.dim_products"
     ).first()
     assert categories.n >= 10
+    # the churn model trained on the built features, held out its last labelled cutoff,
+    # and its mart scores the customers active on the last day of data
+    assert "churn model " in out and "held-out cutoff" in out
+    run = empty_lake.table("ml.churn_model_runs").first()
+    last_day = empty_lake.sql(
+        "select max(invoice_date) from staging.stg_online_retail__invoice_lines"
+    ).first()[0]
+    assert run.scored_cutoff == last_day and run.test_cutoff < run.scored_cutoff
+    assert run.auc > 0.5 and run.test_customers > 0
+    risk = empty_lake.table("marts.fct_customer_churn_risk")
+    active = empty_lake.sql(
+        "select count(*) from intermediate.int_customer_churn_features "
+        f"where cutoff_date = date'{last_day}'"
+    ).first()[0]
+    assert risk.count() == active > 0
+    assert risk.where("country is null").count() == 0  # the features of the scored cutoff
+    # a driver is a feature raising the risk above the average customer's: most have one
+    assert risk.where("driver_1 is not null").count() > 0.9 * active
     docs = Path(os.environ["DBT_TARGET_PATH"]) / "index.html"
     assert docs.exists()
     assert "built:" in out and "marts.fct_customer_rfm" in out
@@ -90,7 +108,8 @@ def test_the_main_job_published_every_mart_it_tested(spark):
     assert set(_pins(status)) == audited
     views = {t.name: t.tableType for t in spark.catalog.listTables("marts") if not t.isTemporary}
     assert set(views) == audited and set(views.values()) == {"VIEW"}
-    # two builds published: every model, then the stock models again on the simulated stock
+    # two builds published: every model, then the stock and churn models again on the
+    # simulated stock and the trained model
     assert [p.action for p in status.history] == ["publish", "publish"]
     assert status.history[-1].tests_passed > 100 and status.history[0].tests_passed > 10
     assert status.unfinished == 0

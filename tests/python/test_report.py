@@ -44,7 +44,7 @@ def written(marts, tmp_path_factory):
 def test_the_report_has_every_section_and_needs_no_network(written):
     page = written.path.read_text()
     ids = [s.id for s in written.sections]
-    assert ids == [*CORE, "category-revenue", "stock-status"]
+    assert ids == [*CORE, "category-revenue", "stock-status", "churn-risk"]
     for section in written.sections:
         assert f'<section id="{section.id}">' in page
         assert f"<h2>{section.title}</h2>" in page
@@ -79,6 +79,14 @@ def test_the_figures_are_the_marts_numbers(written, marts):
 
     segments = sections["rfm-segments"].data
     assert segments.customers.sum() == marts.table("marts.fct_customer_rfm").count()
+
+    churn = sections["churn-risk"]
+    if not churn.placeholder:  # the main job's lake has a trained model; the fallback not
+        scored = marts.table("marts.fct_customer_churn_risk")
+        assert churn.data.customers.sum() == scored.count() > 0
+        mean = scored.selectExpr("avg(cast(churn_probability as double))").first()[0]
+        weighted = (churn.data.mean_churn_probability * churn.data.customers).sum()
+        assert weighted / churn.data.customers.sum() == pytest.approx(mean)
 
     pareto = sections["customer-concentration"].data
     assert pareto.customer_share.iloc[-1] == pytest.approx(1.0)

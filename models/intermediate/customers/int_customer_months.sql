@@ -29,6 +29,9 @@ activity as (
         invoice_month as calendar_month,
         count_if(is_purchase) as orders,
         sum(net_revenue) as net_revenue,
+        sum(gross_sales) as gross_sales,
+        sum(returns) as returns,
+        min(case when is_purchase then invoice_date end) as first_purchase_date,
         max(case when is_purchase then invoice_date end) as last_purchase_date
     from customer_invoices
     group by 1, 2
@@ -71,9 +74,15 @@ final as (
         grid.is_first_month,
         coalesce(activity.orders, 0) as orders,
         coalesce(activity.net_revenue, 0) as net_revenue,
+        coalesce(activity.gross_sales, 0) as gross_sales,
+        coalesce(activity.returns, 0) as returns,
+        activity.first_purchase_date,
         activity.last_purchase_date,
         sum(coalesce(activity.orders, 0)) over customer_to_date as orders_to_date,
         sum(coalesce(activity.net_revenue, 0)) over customer_to_date as net_revenue_to_date,
+        sum(coalesce(activity.gross_sales, 0)) over customer_to_date as gross_sales_to_date,
+        sum(coalesce(activity.returns, 0)) over customer_to_date as returns_to_date,
+        min(activity.first_purchase_date) over customer_to_date as first_purchase_date_to_date,
         max(activity.last_purchase_date) over customer_to_date as last_purchase_date_to_date
     from grid
     left join activity

@@ -17,6 +17,7 @@ purchases as (
         invoice_date,
         invoice_month,
         country,
+        sales_channel,
         units_sold,
         gross_sales
     from invoices

@@ -65,11 +65,9 @@ modelled as (
     select
         buyers.*,
         typical.median_gap_days,
-        -- the customer's own gap, shrunk towards the median gap of repeat buyers as if
-        -- they had `clv_gap_prior_orders` more gaps of that length: a burst of orders in
-        -- a few days does not become a purchase every day for a year
-        (buyers.tenure_days + {{ var('clv_gap_prior_orders') }} * typical.median_gap_days)
-        / (buyers.orders - 1 + {{ var('clv_gap_prior_orders') }}) as usual_gap_days,
+        -- shrunk towards the median gap of repeat buyers (see the macro)
+        {{ usual_gap_days('buyers.tenure_days', 'buyers.orders', 'typical.median_gap_days') }}
+            as usual_gap_days,
         buyers.orders < 2 or buyers.tenure_days = 0 as is_gap_assumed
     from buyers
     cross join typical

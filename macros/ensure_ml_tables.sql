@@ -1,0 +1,34 @@
+{#
+    on-run-start: the tables `retail train` writes and the churn mart reads (declared as the
+    `ml` source), created empty if they are not there, so a lake whose model was never
+    trained still builds (the mart then has no rows). `retail train` fills them.
+#}
+{% macro ensure_ml_tables() -%}
+    {%- if not execute
+        or flags.WHICH not in ("build", "test", "run", "seed", "retry", "run-operation") -%}
+        {{ return("") }}
+    {%- endif -%}
+    {% do run_query(
+        "create schema if not exists ml comment 'Predictive models: what retail train writes'"
+    ) %}
+    {% do run_query(
+        "create table if not exists ml.customer_churn_scores ("
+        ~ " run_id string, cutoff_date date, customer_id string, churn_probability double,"
+        ~ " driver_1 string, driver_2 string, driver_3 string) using delta"
+        ~ " comment 'The churn model of the latest retail train: each active customer at the"
+        ~ " latest cutoff, with the probability of no purchase within the horizon'"
+    ) %}
+    {% do run_query(
+        "create table if not exists ml.churn_model_runs ("
+        ~ " run_id string, trained_at timestamp, model string, seed int, horizon_days int,"
+        ~ " train_cutoffs string, validation_cutoff date, test_cutoff date, scored_cutoff date,"
+        ~ " validation_auc_logistic double, validation_auc_trees double,"
+        ~ " test_customers bigint, test_churn_rate double, auc double,"
+        ~ " precision_top_decile double, brier double, base_rate_brier double,"
+        ~ " calibration string, rule_auc double, rule_precision_top_decile double,"
+        ~ " recency_auc double, recency_precision_top_decile double, beats_baselines boolean,"
+        ~ " features_version bigint, model_path string) using delta"
+        ~ " comment 'One row per retail train: the model chosen, its held-out metrics and"
+        ~ " the baselines on the same customers'"
+    ) %}
+{%- endmacro %}
