@@ -42,6 +42,7 @@ def main() -> None:
     from retail_analytics.spark import get_spark, lake_environment
 
     folder = args.lake or Path(tempfile.mkdtemp(prefix="retail-churn-"))
+    print(f"lake: {folder}")
     os.environ.update(lake_environment(folder))
     spark = get_spark()
     if args.lake is None:

@@ -160,6 +160,12 @@ def thrift_conf(options: ServeOptions) -> dict[str, str]:
         "spark.sql.ui.retainedExecutions": "50",
         "spark.sql.thriftServer.ui.retainedStatements": "100",
         "spark.sql.thriftServer.ui.retainedSessions": "50",
+        # A statement's plan and results stay in the server until its client closes it; a
+        # client that never does (dbt-spark's thrift connection opens a cursor per query and
+        # closes only the last) would hold them all for as long as it stays connected. Close
+        # finished statements nobody has touched for 10 minutes (checked every minute).
+        "spark.hive.server2.idle.operation.timeout": "10m",
+        "spark.hive.server2.session.check.interval": "1m",
         "spark.retail.serving.readableSchemas": ",".join(options.readable_schemas),
         "spark.retail.serving.publishedSchemas": ",".join(PUBLISHED_SCHEMAS),
         # without authentication every client is trusted as the writer (loopback only)
