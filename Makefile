@@ -71,7 +71,7 @@ bench: setup test-real
 	$(BIN)/python bench/ingest_profile.py
 	$(BIN)/python bench/bench_classifier.py
 	$(BIN)/python bench/clv_holdout.py
-	$(BIN)/python bench/churn_eval.py
+	$(BIN)/python bench/ml_eval.py
 	$(BIN)/python bench/clv_bgnbd.py
 
 clean-warehouse:

@@ -96,7 +96,7 @@ def main() -> None:
         lambda: pipeline.rebuild([pipeline.INVENTORY_SOURCES]),
         rows,
     )
-    timed("train the churn model", 0, pipeline.train_churn, rows)
+    timed("train the churn model and the recommender", 0, pipeline.train_models, rows)
 
     spark = get_spark()
     day_file = work / "one_more_day.csv"

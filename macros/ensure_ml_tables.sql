@@ -1,7 +1,8 @@
 {#
-    on-run-start: the tables `retail train` writes and the churn mart reads (declared as the
-    `ml` source), created empty if they are not there, so a lake whose model was never
-    trained still builds (the mart then has no rows). `retail train` fills them.
+    on-run-start: the tables `retail train` writes and the churn and recommendation marts
+    read (declared as the `ml` source), created empty if they are not there, so a lake whose
+    models were never trained still builds (the marts then have no rows). `retail train`
+    fills them.
 #}
 {% macro ensure_ml_tables() -%}
     {%- if not execute
@@ -30,5 +31,22 @@
         ~ " features_version bigint, model_path string) using delta"
         ~ " comment 'One row per retail train: the model chosen, its held-out metrics and"
         ~ " the baselines on the same customers'"
+    ) %}
+    {% do run_query(
+        "create table if not exists ml.customer_recommendations ("
+        ~ " run_id string, customer_id string, recommendation_rank int, stock_code string,"
+        ~ " score double, bought_before boolean, because_stock_code string) using delta"
+        ~ " comment 'The recommender of the latest retail train: the top products per"
+        ~ " customer, with the product bought that each is most like'"
+    ) %}
+    {% do run_query(
+        "create table if not exists ml.recommendation_runs ("
+        ~ " run_id string, trained_at timestamp, seed int, als_rank int, alpha double,"
+        ~ " validation_month date, validation_hit_rate_at_10 double, holdout_month date,"
+        ~ " test_customers bigint, hit_rate_at_10 double, popularity_hit_rate_at_10 double,"
+        ~ " coverage double, popularity_coverage double, beats_popularity boolean,"
+        ~ " customers_scored bigint, model_path string) using delta"
+        ~ " comment 'One row per retail train of the recommender: settings, held-out hit"
+        ~ " rate and coverage against the popularity baseline'"
     ) %}
 {%- endmacro %}

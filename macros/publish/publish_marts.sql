@@ -20,9 +20,13 @@
         if node.resource_type == "model" and node.fqn[1] == "marts" and node.config.enabled -%}
         {%- do audit_marts.update({node.unique_id: node}) -%}
     {%- endfor -%}
+    {#- a mart's tests: those declared on it (a generic test belongs to the model it is
+        declared on: a relationships test checks the child's key, not the parent), and every
+        singular test that reads it -#}
     {%- set tests_of = {} -%}
     {%- for node in graph.nodes.values() if node.resource_type == "test" and node.config.enabled -%}
-        {%- for parent in node.depends_on.nodes if parent in audit_marts -%}
+        {%- set owners = [node.attached_node] if node.attached_node else node.depends_on.nodes -%}
+        {%- for parent in owners if parent in audit_marts -%}
             {%- do tests_of.setdefault(parent, []).append(node.unique_id) -%}
         {%- endfor -%}
     {%- endfor -%}

@@ -59,11 +59,11 @@ def _cmd_simulate_inventory(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from retail_analytics import churn, pipeline
+    from retail_analytics import churn, pipeline, recommend
     from retail_analytics.spark import get_spark
 
-    run = churn.train(get_spark(), seed=args.seed)
-    print(run.summary())
+    for module in (churn, recommend):
+        print(module.train(get_spark(), seed=args.seed).summary())
     if not args.no_build:
         pipeline.rebuild([pipeline.ML_SOURCES])
     return 0
@@ -231,9 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "train",
-        help="train the churn model on the built features, then build and publish its mart",
+        help="train the churn model and the recommender, then build and publish their marts",
     )
-    p.add_argument("--seed", type=int, default=42, help="seed of the tree model")
+    p.add_argument("--seed", type=int, default=42, help="seed of the trees and of ALS")
     p.add_argument("--no-build", action="store_true", help="write the scores only; do not run dbt")
     p.set_defaults(func=_cmd_train)
 

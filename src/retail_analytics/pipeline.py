@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 MODEL_SCHEMAS = ("staging", "intermediate", "marts")
 # everything downstream of the stock feeds
 INVENTORY_SOURCES = "source:online_retail.inventory_snapshots+ source:online_retail.stock_receipts+"
-# everything downstream of what `retail train` writes (the churn mart)
+# everything downstream of what `retail train` writes (the churn and recommendation marts)
 ML_SOURCES = "source:ml+"
 # The models built again once stock is loaded or the churn model trained, with their data
 # tests; their unit tests ran in the first build and do not depend on the data, so they are
@@ -129,7 +129,7 @@ def run(data: Path | None, demo_lines: int, seed: int) -> None:
     source = data if data is not None else demo_data(demo_lines, seed)
     ingest_paths([source])
     dbt(["build"])
-    again = [ML_SOURCES] if train_churn(seed) else []
+    again = [ML_SOURCES] if train_models(seed) else []
     if not has_inventory():
         simulate_inventory(seed)
         again.append(INVENTORY_SOURCES)
@@ -139,18 +139,21 @@ def run(data: Path | None, demo_lines: int, seed: int) -> None:
     print_summary()
 
 
-def train_churn(seed: int = 42) -> bool:
-    """Train the churn model on the built features and print its held-out metrics; False
-    (with a note saying why) when the lake has too little history to train on."""
-    from retail_analytics import churn
+def train_models(seed: int = 42) -> bool:
+    """Train the churn model and the recommender on the built models and print their
+    held-out figures; False when neither could train (each says why, as a note)."""
+    from retail_analytics import churn, recommend
 
-    try:
-        run = churn.train(get_spark(), seed=seed)
-    except churn.ChurnTrainingError as exc:
-        print(f"churn model not trained: {exc}")
-        return False
-    print(run.summary())
-    return True
+    trained = False
+    for name, module in (("churn model", churn), ("recommendations", recommend)):
+        try:
+            run = module.train(get_spark(), seed=seed)
+        except RetailError as exc:
+            print(f"{name} not trained: {exc}")
+            continue
+        print(run.summary())
+        trained = True
+    return trained
 
 
 def print_summary() -> None:

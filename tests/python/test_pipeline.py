@@ -76,6 +76,21 @@ def test_main_job_builds_every_layer_from_generated_data(empty_lake, demo, capsy
     assert risk.where("country is null").count() == 0  # the features of the scored cutoff
     # a driver is a feature raising the risk above the average customer's: most have one
     assert risk.where("driver_1 is not null").count() > 0.9 * active
+    # the recommender: held out a month, scored customers, and never recommends a product
+    # the customer bought in each of the last three months
+    assert "held-out month" in out
+    recs = empty_lake.table("marts.fct_customer_recommendations")
+    assert recs.count() > 0
+    assert empty_lake.table("ml.recommendation_runs").first().hit_rate_at_10 > 0
+    habitual = empty_lake.sql(
+        """with last as (select max(purchase_month) as m
+                         from intermediate.int_customer_product_months)
+           select customer_id, stock_code from intermediate.int_customer_product_months
+           cross join last where purchase_month > add_months(last.m, -3)
+           group by 1, 2 having count(distinct purchase_month) = 3"""
+    )
+    assert habitual.count() > 0  # the generated data has habits to leave out...
+    assert recs.join(habitual, ["customer_id", "stock_code"]).count() == 0  # ...and they are
     docs = Path(os.environ["DBT_TARGET_PATH"]) / "index.html"
     assert docs.exists()
     assert "built:" in out and "marts.fct_customer_rfm" in out
