@@ -74,13 +74,14 @@ class Run:
     beats_popularity: bool
     customers_scored: int
     model_path: str
+    # every candidate's validation hit rate, for the summary (not a column of RUNS)
+    candidates: str = ""
 
     def summary(self) -> str:
         return "\n".join(
             [
                 f"recommendations {self.run_id}: ALS rank {self.als_rank}, alpha "
-                f"{self.alpha:g} (chosen on {self.validation_month}: hit rate "
-                f"{self.validation_hit_rate_at_10:.3f})",
+                f"{self.alpha:g} (chosen on {self.validation_month}: {self.candidates})",
                 f"  held-out month {self.holdout_month}: {self.test_customers:,} customers "
                 "who bought before and in it",
                 f"  {'':<24}{'hit rate@10':>12}{'coverage':>10}",
@@ -294,6 +295,9 @@ def train(spark: SparkSession, seed: int = 42, model_dir: Path | None = None) ->
         beats_popularity=bool(held_out["hit_rate"] > held_out["popularity_hit_rate"]),
         customers_scored=len(recs),
         model_path=str(model_path),
+        candidates="; ".join(
+            f"rank {r}, alpha {a:g}: hit rate {tried[(r, a)]:.3f}" for r, a in SETTINGS
+        ),
     )
     bought = purchases.groupby("customer_id").stock_code.apply(set).to_dict()
     rows = pd.DataFrame(

@@ -32,6 +32,7 @@ MARTS = {
     "category_revenue": "marts.fct_category_revenue_monthly",
     "stock_status": "marts.fct_stock_position",
     "churn_risk": "marts.fct_customer_churn_risk",
+    "recommendations": "marts.fct_customer_recommendations",
 }
 TOP_COUNTRIES = 15
 TOP_CATEGORIES = 10
@@ -364,6 +365,54 @@ def churn_risk(spark) -> Section:
     return Section(id_, title, note, data=data, figure=fig)
 
 
+def recommendations(spark) -> Section:
+    """The products recommended to the most customers, and the recommender's held-out hit
+    rate against the popularity baseline."""
+    id_, title = "recommendations", "Recommendations"
+    note = (
+        f"The {TOP_CATEGORIES * 2} products the recommender puts in the most customers' top "
+        "ten (repeats of past purchases apart from new suggestions)."
+    )
+    columns = ("stock_code", "description", "bought_before", "model_hit_rate_at_10")
+    reason = _missing(spark, "recommendations", columns)
+    if reason:
+        return _placeholder(id_, title, note, reason)
+    data = _query(
+        spark,
+        f"""select stock_code, any_value(description) as description,
+               count_if(not bought_before) as new_to_customer,
+               count_if(bought_before) as repeat_purchase,
+               count(*) as customers
+            from {MARTS["recommendations"]} group by stock_code
+            order by customers desc, stock_code limit {TOP_CATEGORIES * 2}""",
+    )
+    if data.empty:
+        return _placeholder(
+            id_, title, note, f"{MARTS['recommendations']} is empty: run `retail train`"
+        )
+    model = _query(
+        spark,
+        f"""select cast(model_hit_rate_at_10 as double) as hit_rate,
+               cast(popularity_hit_rate_at_10 as double) as popular,
+               count(distinct customer_id) over () as customers
+            from {MARTS["recommendations"]} limit 1""",
+    ).iloc[0]
+    import plotly.graph_objects as go
+
+    top = data.iloc[::-1]  # most recommended at the top of a horizontal bar chart
+    label = top.description.fillna(top.stock_code)
+    fig = go.Figure()
+    fig.add_bar(x=top.new_to_customer, y=label, orientation="h", name="New to the customer")
+    fig.add_bar(x=top.repeat_purchase, y=label, orientation="h", name="Bought before")
+    fig.update_layout(barmode="stack", xaxis_title="Customers", height=max(350, 28 * len(top)))
+    note += (
+        f" {int(model.customers):,} customers have recommendations. Held out, the "
+        f"recommender's hit rate at 10 was {model.hit_rate:.1%} against {model.popular:.1%} "
+        "for the most popular products."
+    )
+    return Section(id_, title, note, data=data, figure=fig)
+
+
 SECTION_BUILDERS: list[Callable[[object], Section]] = [
     monthly_revenue,
     country_revenue,
@@ -372,6 +421,7 @@ SECTION_BUILDERS: list[Callable[[object], Section]] = [
     category_revenue,
     stock_status,
     churn_risk,
+    recommendations,
 ]
 
 

@@ -44,7 +44,7 @@ def written(marts, tmp_path_factory):
 def test_the_report_has_every_section_and_needs_no_network(written):
     page = written.path.read_text()
     ids = [s.id for s in written.sections]
-    assert ids == [*CORE, "category-revenue", "stock-status", "churn-risk"]
+    assert ids == [*CORE, "category-revenue", "stock-status", "churn-risk", "recommendations"]
     for section in written.sections:
         assert f'<section id="{section.id}">' in page
         assert f"<h2>{section.title}</h2>" in page
@@ -87,6 +87,17 @@ def test_the_figures_are_the_marts_numbers(written, marts):
         mean = scored.selectExpr("avg(cast(churn_probability as double))").first()[0]
         weighted = (churn.data.mean_churn_probability * churn.data.customers).sum()
         assert weighted / churn.data.customers.sum() == pytest.approx(mean)
+
+    recommended = sections["recommendations"]
+    if not recommended.placeholder:  # as the churn section
+        top = marts.sql(
+            "select stock_code, count(*) as n from marts.fct_customer_recommendations "
+            "group by 1 order by n desc, stock_code limit 1"
+        ).first()
+        assert recommended.data.stock_code.iloc[0] == top.stock_code
+        assert recommended.data.customers.iloc[0] == top.n
+        parts = recommended.data.new_to_customer + recommended.data.repeat_purchase
+        assert (parts == recommended.data.customers).all()
 
     pareto = sections["customer-concentration"].data
     assert pareto.customer_share.iloc[-1] == pytest.approx(1.0)
