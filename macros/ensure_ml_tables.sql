@@ -40,6 +40,13 @@
         ~ " customer, with the product bought that each is most like'"
     ) %}
     {% do run_query(
+        "create table if not exists ml.product_neighbours ("
+        ~ " run_id string, stock_code string, neighbour_rank int, neighbour_stock_code string,"
+        ~ " similarity double) using delta"
+        ~ " comment 'The recommender of the latest retail train: the ten products closest to"
+        ~ " each by the learnt factors (bought by the same customers)'"
+    ) %}
+    {% do run_query(
         "create table if not exists ml.recommendation_runs ("
         ~ " run_id string, trained_at timestamp, seed int, als_rank int, alpha double,"
         ~ " validation_month date, validation_hit_rate_at_10 double, holdout_month date,"

@@ -18,7 +18,9 @@ like (by the learnt item factors) as the reason.
 - **Habitual products** (bought in each of the customer's last `HABIT_MONTHS` calendar
   months) are never recommended: the customer needs no reminder.
 
-Writes `ml.customer_recommendations` (replaced) and a row of `ml.recommendation_runs`,
+Writes `ml.customer_recommendations` and `ml.product_neighbours` (each product's ten closest
+by the learnt factors: "bought by the same customers", which "bought with" uses beyond the
+market basket's frequent pairs), both replaced, and a row of `ml.recommendation_runs`, all
 created by dbt's on-run-start (macros/ensure_ml_tables.sql).
 """
 
@@ -42,6 +44,7 @@ log = logging.getLogger(__name__)
 PURCHASES = "intermediate.int_customer_product_months"
 MONTHS = "intermediate.int_calendar_months"
 RECOMMENDATIONS = "ml.customer_recommendations"
+NEIGHBOURS = "ml.product_neighbours"
 RUNS = "ml.recommendation_runs"
 TOP_N = 10
 HABIT_MONTHS = 3
@@ -245,6 +248,28 @@ def because(model, index: Indexed, purchases: pd.DataFrame, recs) -> dict:
     return reasons
 
 
+def neighbours(model, index: Indexed, n: int = TOP_N) -> pd.DataFrame:
+    """Per product, the `n` others whose learnt factors are closest (cosine): bought by the
+    same customers. Rows: stock_code, neighbour_rank, neighbour_stock_code, similarity."""
+    items = model.itemFactors.orderBy("id").toPandas()
+    codes = [index.item_of[int(i)] for i in items.id]
+    vectors = np.vstack(items.features.to_numpy()).astype(np.float32)
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    rows = []
+    for start in range(0, len(codes), 512):  # a block of rows at a time: bounded memory
+        similarity = vectors[start : start + 512] @ vectors.T
+        for offset, row in enumerate(similarity):
+            row[start + offset] = -np.inf  # not itself
+            best = np.argsort(-row)[:n]
+            rows.extend(
+                (codes[start + offset], rank + 1, codes[j], float(row[j]))
+                for rank, j in enumerate(best)
+            )
+    return pd.DataFrame(
+        rows, columns=["stock_code", "neighbour_rank", "neighbour_stock_code", "similarity"]
+    )
+
+
 def train(spark: SparkSession, seed: int = 42, model_dir: Path | None = None) -> Run:
     """Choose, test, fit on everything and score every customer; write the tables."""
     for table in (PURCHASES, MONTHS):
@@ -310,7 +335,7 @@ def train(spark: SparkSession, seed: int = 42, model_dir: Path | None = None) ->
         columns=["run_id", "customer_id", "recommendation_rank", "stock_code", "score",
                  "bought_before", "because_stock_code"],
     )  # fmt: skip
-    write(spark, run, rows)
+    write(spark, run, rows, neighbours(model, index).assign(run_id=run_id))
     return run
 
 
@@ -319,16 +344,15 @@ def default_model_dir(spark: SparkSession) -> Path:
     return Path(warehouse) / "_models" / "recommendations"
 
 
-def write(spark: SparkSession, run: Run, rows: pd.DataFrame) -> None:
-    """Replace the recommendations, then append the run row."""
-    for table in (RECOMMENDATIONS, RUNS):
+def write(spark: SparkSession, run: Run, rows: pd.DataFrame, similar: pd.DataFrame) -> None:
+    """Replace the recommendations and the product neighbours, then append the run row."""
+    for table in (RECOMMENDATIONS, NEIGHBOURS, RUNS):
         if not spark.catalog.tableExists(table):
             raise RecommendationError(f"{table} does not exist: run `dbt build` first")
-    target = spark.table(RECOMMENDATIONS)
-    frame = rows[target.columns].astype(object).where(rows[target.columns].notna(), None)
-    spark.createDataFrame(frame, schema=target.schema).write.insertInto(
-        RECOMMENDATIONS, overwrite=True
-    )
+    for table, data in ((RECOMMENDATIONS, rows), (NEIGHBOURS, similar)):
+        target = spark.table(table)
+        frame = data[target.columns].astype(object).where(data[target.columns].notna(), None)
+        spark.createDataFrame(frame, schema=target.schema).write.insertInto(table, overwrite=True)
     runs = spark.table(RUNS)
     record = {
         k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in asdict(run).items()

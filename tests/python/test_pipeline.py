@@ -91,6 +91,18 @@ def test_main_job_builds_every_layer_from_generated_data(empty_lake, demo, capsy
     )
     assert habitual.count() > 0  # the generated data has habits to leave out...
     assert recs.join(habitual, ["customer_id", "stock_code"]).count() == 0  # ...and they are
+    # "bought with": both kinds of evidence, the basket's partners always first
+    with_ = empty_lake.table("marts.fct_product_recommendations")
+    assert {r.evidence for r in with_.select("evidence").distinct().collect()} == {
+        "bought together",
+        "bought by the same customers",
+    }
+    misordered = empty_lake.sql(
+        """select stock_code from marts.fct_product_recommendations group by stock_code
+           having max(case when evidence = 'bought together' then recommendation_rank end)
+                > min(case when evidence <> 'bought together' then recommendation_rank end)"""
+    )
+    assert misordered.count() == 0
     docs = Path(os.environ["DBT_TARGET_PATH"]) / "index.html"
     assert docs.exists()
     assert "built:" in out and "marts.fct_customer_rfm" in out
