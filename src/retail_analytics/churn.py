@@ -27,9 +27,8 @@ from __future__ import annotations
 import json
 import logging
 import math
-import uuid
-from dataclasses import asdict, dataclass
-from datetime import date, datetime, timezone
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +36,7 @@ import pandas as pd
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from retail_analytics import ml_store
 from retail_analytics.errors import RetailError
 
 log = logging.getLogger(__name__)
@@ -349,13 +349,12 @@ def train(spark: SparkSession, seed: int = 42, model_dir: Path | None = None) ->
     drivers = top_drivers(explainer, latest, names)
     scores = scores.merge(drivers, on="customer_id", how="left")
 
-    run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    model_dir = model_dir or default_model_dir(spark)
-    model_path = model_dir / run_id
+    run_id = ml_store.new_run_id()
+    model_path = (model_dir or ml_store.model_dir(spark, "churn")) / run_id
     final.write().overwrite().save(str(model_path))
     run = Run(
         run_id=run_id,
-        trained_at=datetime.now(timezone.utc).replace(tzinfo=None),
+        trained_at=ml_store.utc_now(),
         model=chosen,
         seed=seed,
         horizon_days=horizon,
@@ -371,7 +370,7 @@ def train(spark: SparkSession, seed: int = 42, model_dir: Path | None = None) ->
         base_rate_brier=float(np.mean((y.mean() - y) ** 2)),
         calibration=json.dumps(calibration(p, y)),
         beats_baselines=beats,
-        features_version=table_version(spark, FEATURES),
+        features_version=ml_store.table_version(spark, FEATURES),
         model_path=str(model_path),
         **metrics,
     )
@@ -406,31 +405,8 @@ def top_drivers(explainer, frame: DataFrame, names: dict[str, str], n: int = 3) 
     return pd.DataFrame(rows, columns=["customer_id", *(f"driver_{k + 1}" for k in range(n))])
 
 
-def default_model_dir(spark: SparkSession) -> Path:
-    warehouse = spark.conf.get("spark.sql.warehouse.dir").removeprefix("file:")
-    return Path(warehouse) / "_models" / "churn"
-
-
-def table_version(spark: SparkSession, table: str) -> int:
-    return int(spark.sql(f"describe history {table} limit 1").first()["version"])
-
-
 def write(spark: SparkSession, run: Run, scores: pd.DataFrame) -> None:
     """Replace the scores, then append the run row (tables made by dbt's on-run-start)."""
-    for table in (SCORES, RUNS):
-        if not spark.catalog.tableExists(table):
-            raise ChurnTrainingError(f"{table} does not exist: run `dbt build` first")
-    scores = scores.assign(run_id=run.run_id)
-    target = spark.table(SCORES)
-    rows = spark.createDataFrame(
-        scores[target.columns].astype(object).where(scores[target.columns].notna(), None),
-        schema=target.schema,
-    )
-    rows.write.insertInto(SCORES, overwrite=True)
-    runs = spark.table(RUNS)
-    record = {
-        k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in asdict(run).items()
-    }
-    spark.createDataFrame(
-        [tuple(record[c] for c in runs.columns)], schema=runs.schema
-    ).write.insertInto(RUNS)
+    ml_store.require(spark, SCORES, RUNS)
+    ml_store.replace_rows(spark, SCORES, scores.assign(run_id=run.run_id))
+    ml_store.append_run(spark, RUNS, run)

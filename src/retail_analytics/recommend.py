@@ -28,15 +28,15 @@ from __future__ import annotations
 
 import logging
 import math
-import uuid
-from dataclasses import asdict, dataclass
-from datetime import date, datetime, timezone
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from pyspark.sql import DataFrame, SparkSession
 
+from retail_analytics import ml_store
 from retail_analytics.errors import RetailError
 
 log = logging.getLogger(__name__)
@@ -300,12 +300,12 @@ def train(spark: SparkSession, seed: int = 42, model_dir: Path | None = None) ->
     recs = recommend(model, index, customers, excluded)
     reasons = because(model, index, purchases, recs)
 
-    run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    model_path = (model_dir or default_model_dir(spark)) / run_id
+    run_id = ml_store.new_run_id()
+    model_path = (model_dir or ml_store.model_dir(spark, "recommendations")) / run_id
     model.write().overwrite().save(str(model_path))
     run = Run(
         run_id=run_id,
-        trained_at=datetime.now(timezone.utc).replace(tzinfo=None),
+        trained_at=ml_store.utc_now(),
         seed=seed,
         als_rank=rank,
         alpha=alpha,
@@ -339,24 +339,9 @@ def train(spark: SparkSession, seed: int = 42, model_dir: Path | None = None) ->
     return run
 
 
-def default_model_dir(spark: SparkSession) -> Path:
-    warehouse = spark.conf.get("spark.sql.warehouse.dir").removeprefix("file:")
-    return Path(warehouse) / "_models" / "recommendations"
-
-
 def write(spark: SparkSession, run: Run, rows: pd.DataFrame, similar: pd.DataFrame) -> None:
     """Replace the recommendations and the product neighbours, then append the run row."""
-    for table in (RECOMMENDATIONS, NEIGHBOURS, RUNS):
-        if not spark.catalog.tableExists(table):
-            raise RecommendationError(f"{table} does not exist: run `dbt build` first")
-    for table, data in ((RECOMMENDATIONS, rows), (NEIGHBOURS, similar)):
-        target = spark.table(table)
-        frame = data[target.columns].astype(object).where(data[target.columns].notna(), None)
-        spark.createDataFrame(frame, schema=target.schema).write.insertInto(table, overwrite=True)
-    runs = spark.table(RUNS)
-    record = {
-        k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in asdict(run).items()
-    }
-    spark.createDataFrame(
-        [tuple(record[c] for c in runs.columns)], schema=runs.schema
-    ).write.insertInto(RUNS)
+    ml_store.require(spark, RECOMMENDATIONS, NEIGHBOURS, RUNS)
+    ml_store.replace_rows(spark, RECOMMENDATIONS, rows)
+    ml_store.replace_rows(spark, NEIGHBOURS, similar)
+    ml_store.append_run(spark, RUNS, run)
