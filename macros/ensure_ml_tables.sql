@@ -52,7 +52,7 @@
         ~ " validation_month date, validation_hit_rate_at_10 double, holdout_month date,"
         ~ " test_customers bigint, hit_rate_at_10 double, popularity_hit_rate_at_10 double,"
         ~ " coverage double, popularity_coverage double, beats_popularity boolean,"
-        ~ " customers_scored bigint, model_path string) using delta"
+        ~ " customers_scored bigint, purchases_version bigint, model_path string) using delta"
         ~ " comment 'One row per retail train of the recommender: settings, held-out hit"
         ~ " rate and coverage against the popularity baseline'"
     ) %}

@@ -76,6 +76,7 @@ class Run:
     popularity_coverage: float
     beats_popularity: bool
     customers_scored: int
+    purchases_version: int
     model_path: str
     # every candidate's validation hit rate, for the summary (not a column of RUNS)
     candidates: str = ""
@@ -319,6 +320,7 @@ def train(spark: SparkSession, seed: int = 42, model_dir: Path | None = None) ->
         popularity_coverage=held_out["popularity_coverage"],
         beats_popularity=bool(held_out["hit_rate"] > held_out["popularity_hit_rate"]),
         customers_scored=len(recs),
+        purchases_version=ml_store.table_version(spark, PURCHASES),
         model_path=str(model_path),
         candidates="; ".join(
             f"rank {r}, alpha {a:g}: hit rate {tried[(r, a)]:.3f}" for r, a in SETTINGS
