@@ -61,6 +61,8 @@ NUMERIC = (
         "ln(1 + greatest(cast(net_revenue_last_3_months as double), 0))",
     ),
     ("return_rate_capped", "least(cast(return_rate as double), 1)"),
+    ("log_categories_to_date", "ln(1 + categories_to_date)"),
+    ("top_category_share", "coalesce(cast(top_category_share as double), 1)"),
 )
 # the most frequent countries and channels of the training rows each get a 0/1 column
 TOP_CATEGORIES = 4

@@ -23,6 +23,18 @@ months as (
 
 ),
 
+product_months as (
+
+    select * from {{ ref('int_customer_product_months') }}
+
+),
+
+products as (
+
+    select * from {{ ref('int_products_classified') }}
+
+),
+
 data_end as (
 
     select max(data_end_date) as last_date from months
@@ -121,6 +133,49 @@ gaps as (
 
 ),
 
+category_months as (
+
+    select
+        product_months.customer_id,
+        product_months.purchase_month,
+        products.category,
+        sum(product_months.gross_sales) as gross_sales
+    from product_months
+    inner join products
+        on product_months.stock_code = products.stock_code
+    group by 1, 2, 3
+
+),
+
+-- gross sales by category up to each cutoff (the months up to the cutoff's own)
+category_history as (
+
+    select
+        gaps.customer_id,
+        gaps.cutoff_date,
+        category_months.category,
+        sum(category_months.gross_sales) as gross_sales
+    from gaps
+    inner join category_months
+        on
+            gaps.customer_id = category_months.customer_id
+            and gaps.calendar_month >= category_months.purchase_month
+    group by 1, 2, 3
+
+),
+
+category_mix as (
+
+    select
+        customer_id,
+        cutoff_date,
+        count(*) as categories_to_date,
+        max(gross_sales) / nullif(sum(gross_sales), 0) as top_category_share
+    from category_history
+    group by 1, 2
+
+),
+
 final as (
 
     select
@@ -152,6 +207,8 @@ final as (
             coalesce(-gaps.returns_to_date / nullif(gaps.gross_sales_to_date, 0), 0)
             as decimal(9, 4)
         ) as return_rate,
+        coalesce(category_mix.categories_to_date, 0) as categories_to_date,
+        cast(category_mix.top_category_share as decimal(9, 4)) as top_category_share,
         gaps.horizon_end_date,
         gaps.horizon_end_date <= data_end.last_date as is_labelled,
         case
@@ -162,6 +219,10 @@ final as (
     cross join data_end
     inner join first_orders
         on gaps.customer_id = first_orders.customer_id
+    left join category_mix
+        on
+            gaps.customer_id = category_mix.customer_id
+            and gaps.cutoff_date = category_mix.cutoff_date
 
 )
 
