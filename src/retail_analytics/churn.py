@@ -45,7 +45,8 @@ FEATURES = "intermediate.int_customer_churn_features"
 SCORES = "ml.customer_churn_scores"
 RUNS = "ml.churn_model_runs"
 LABEL = "label"
-# (feature, SQL over the features table): skewed counts and amounts on a log scale
+# (feature, SQL over the features table): skewed counts and amounts on a log scale. A
+# feature's name must not be a column of the table (the frame carries both).
 NUMERIC = (
     ("log_recency_days", "ln(1 + recency_days)"),
     ("log_days_since_first_purchase", "ln(1 + days_since_first_purchase)"),
@@ -62,7 +63,7 @@ NUMERIC = (
     ),
     ("return_rate_capped", "least(cast(return_rate as double), 1)"),
     ("log_categories_to_date", "ln(1 + categories_to_date)"),
-    ("top_category_share", "coalesce(cast(top_category_share as double), 1)"),
+    ("top_category_share_filled", "coalesce(cast(top_category_share as double), 1)"),
 )
 # the most frequent countries and channels of the training rows each get a 0/1 column
 TOP_CATEGORIES = 4
