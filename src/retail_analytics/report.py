@@ -392,10 +392,10 @@ def recommendations(spark) -> Section:
         )
     model = _query(
         spark,
-        f"""select cast(model_hit_rate_at_10 as double) as hit_rate,
-               cast(popularity_hit_rate_at_10 as double) as popular,
-               count(distinct customer_id) over () as customers
-            from {MARTS["recommendations"]} limit 1""",
+        f"""select cast(max(model_hit_rate_at_10) as double) as hit_rate,
+               cast(max(popularity_hit_rate_at_10) as double) as popular,
+               count(distinct customer_id) as customers
+            from {MARTS["recommendations"]}""",
     ).iloc[0]
     import plotly.graph_objects as go
 
