@@ -121,10 +121,12 @@ def simulate_inventory(seed: int = 42) -> None:
 
 
 def run(data: Path | None, demo_lines: int, seed: int) -> None:
-    """Ingest `data` (or demo data), build and test every model, write the docs, summarise.
+    """Ingest `data` (or demo data), build and test every model, train the churn model and
+    the recommender, write the docs, summarise.
 
-    Without stock data, the first build makes the sales models; stock is then simulated from
-    them and the models that read it are built again.
+    The first build makes every model; the learners then train on it, and without stock data
+    stock is simulated from the sales. One more build remakes the models that read what the
+    learners wrote and the stock, with their data tests.
     """
     source = data if data is not None else demo_data(demo_lines, seed)
     ingest_paths([source])
