@@ -176,26 +176,49 @@ def fit(spark, index: Indexed, purchases: pd.DataFrame, rank: int, alpha: float,
     return als.fit(index.ratings(spark, purchases))
 
 
-def recommend(model, index: Indexed, customers, excluded: pd.DataFrame, n: int = TOP_N):
+@dataclass(frozen=True)
+class Factors:
+    """A fitted ALS model's factors, collected from Spark once: a row per customer and a row
+    per product, with the customer id and stock code of each row."""
+
+    user_row: dict[str, int]
+    users: np.ndarray
+    codes: list[str]
+    items: np.ndarray
+
+    @classmethod
+    def of(cls, model, index: Indexed) -> Factors:
+        users = model.userFactors.orderBy("id").toPandas()
+        items = model.itemFactors.orderBy("id").toPandas()
+        customer_of = {i: c for c, i in index.customers.items()}
+        return cls(
+            user_row={customer_of[int(u)]: row for row, u in enumerate(users.id)},
+            users=np.vstack(users.features.to_numpy()),
+            codes=[index.item_of[int(i)] for i in items.id],
+            items=np.vstack(items.features.to_numpy()),
+        )
+
+    def unit_items(self, dtype=np.float64) -> np.ndarray:
+        """The product rows scaled to length 1: their products are cosines."""
+        vectors = self.items.astype(dtype)
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+def recommend(factors: Factors, customers, excluded: pd.DataFrame, n: int = TOP_N):
     """Per customer (known to the model): the top `n` products, minus `excluded` ones, as
     [(stock_code, score)]."""
-    users = np.asarray(model.userFactors.orderBy("id").select("id").toPandas().id)
-    factors = np.vstack(model.userFactors.orderBy("id").toPandas().features.to_numpy())
-    item_ids = model.itemFactors.orderBy("id").toPandas()
-    item_factors = np.vstack(item_ids.features.to_numpy())
-    row_of = {u: r for r, u in enumerate(users)}
     skip = excluded.groupby("customer_id").stock_code.apply(set).to_dict()
     out = {}
     for customer in customers:
-        user = index.customers.get(customer)
-        if user is None or user not in row_of:
+        row = factors.user_row.get(customer)
+        if row is None:
             continue
-        scores = item_factors @ factors[row_of[user]]
-        best = np.argsort(-scores)
+        scores = factors.items @ factors.users[row]
+        skipped = skip.get(customer, set())
         chosen = []
-        for position in best:
-            stock_code = index.item_of[int(item_ids.id.iloc[position])]
-            if stock_code in skip.get(customer, set()):
+        for position in np.argsort(-scores):
+            stock_code = factors.codes[position]
+            if stock_code in skipped:
                 continue
             chosen.append((stock_code, float(scores[position])))
             if len(chosen) == n:
@@ -211,9 +234,9 @@ def evaluate(spark, purchases, month: date, rank: int, alpha: float, seed: int):
     known = set(history.customer_id)
     bought = {c: set(items) for c, items in actual.groupby("customer_id").stock_code if c in known}
     index = Indexed(history)
-    model = fit(spark, index, history, rank, alpha, seed)
+    factors = Factors.of(fit(spark, index, history, rank, alpha, seed), index)
     excluded = habitual(history, month)
-    recs = {c: [s for s, _ in r] for c, r in recommend(model, index, bought, excluded).items()}
+    recs = {c: [s for s, _ in r] for c, r in recommend(factors, bought, excluded).items()}
     baseline = popular(history, month, bought, excluded, TOP_N)
     catalogue = history.stock_code.nunique()
     return {
@@ -225,37 +248,31 @@ def evaluate(spark, purchases, month: date, rank: int, alpha: float, seed: int):
     }
 
 
-def because(model, index: Indexed, purchases: pd.DataFrame, recs) -> dict:
+def because(factors: Factors, purchases: pd.DataFrame, recs) -> dict:
     """(customer, recommended product) -> the other product the customer bought that is most
     like it (cosine of the learnt item factors)."""
-    items = model.itemFactors.toPandas()
-    vectors = {
-        index.item_of[int(i)]: np.asarray(f) for i, f in zip(items.id, items.features, strict=True)
-    }
+    unit = factors.unit_items()
+    row_of = {code: row for row, code in enumerate(factors.codes)}
     history = purchases.groupby("customer_id").stock_code.apply(lambda s: sorted(set(s))).to_dict()
     reasons = {}
     for customer, chosen in recs.items():
-        own = [s for s in history.get(customer, []) if s in vectors]
+        own = [s for s in history.get(customer, []) if s in row_of]
         if not own:
             continue
-        matrix = np.vstack([vectors[s] for s in own])
-        matrix = matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+        matrix = unit[[row_of[s] for s in own]]
         for stock_code, _ in chosen:
-            v = vectors[stock_code]
-            similarity = matrix @ (v / max(np.linalg.norm(v), 1e-12))
+            similarity = matrix @ unit[row_of[stock_code]]
             similarity[[i for i, s in enumerate(own) if s == stock_code]] = -np.inf
             if np.isfinite(similarity).any():  # the closest product other than itself
                 reasons[(customer, stock_code)] = own[int(np.argmax(similarity))]
     return reasons
 
 
-def neighbours(model, index: Indexed, n: int = TOP_N) -> pd.DataFrame:
+def neighbours(factors: Factors, n: int = TOP_N) -> pd.DataFrame:
     """Per product, the `n` others whose learnt factors are closest (cosine): bought by the
     same customers. Rows: stock_code, neighbour_rank, neighbour_stock_code, similarity."""
-    items = model.itemFactors.orderBy("id").toPandas()
-    codes = [index.item_of[int(i)] for i in items.id]
-    vectors = np.vstack(items.features.to_numpy()).astype(np.float32)
-    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    codes = factors.codes
+    vectors = factors.unit_items(np.float32)
     rows = []
     for start in range(0, len(codes), 512):  # a block of rows at a time: bounded memory
         similarity = vectors[start : start + 512] @ vectors.T
@@ -298,8 +315,9 @@ def train(spark: SparkSession, seed: int = 42, model_dir: Path | None = None) ->
     last = max(purchases.purchase_month)
     excluded = habitual(purchases, months_before(last, -1))  # the months up to the last
     customers = sorted(index.customers)
-    recs = recommend(model, index, customers, excluded)
-    reasons = because(model, index, purchases, recs)
+    factors = Factors.of(model, index)
+    recs = recommend(factors, customers, excluded)
+    reasons = because(factors, purchases, recs)
 
     run_id = ml_store.new_run_id()
     model_path = (model_dir or ml_store.model_dir(spark, "recommendations")) / run_id
@@ -337,7 +355,7 @@ def train(spark: SparkSession, seed: int = 42, model_dir: Path | None = None) ->
         columns=["run_id", "customer_id", "recommendation_rank", "stock_code", "score",
                  "bought_before", "because_stock_code"],
     )  # fmt: skip
-    write(spark, run, rows, neighbours(model, index).assign(run_id=run_id))
+    write(spark, run, rows, neighbours(factors).assign(run_id=run_id))
     return run
 
 

@@ -36,6 +36,7 @@ MARTS = {
 }
 TOP_COUNTRIES = 15
 TOP_CATEGORIES = 10
+TOP_RECOMMENDED = 20
 
 
 class ReportError(RetailError):
@@ -370,7 +371,7 @@ def recommendations(spark) -> Section:
     rate against the popularity baseline."""
     id_, title = "recommendations", "Recommendations"
     note = (
-        f"The {TOP_CATEGORIES * 2} products the recommender puts in the most customers' top "
+        f"The {TOP_RECOMMENDED} products the recommender puts in the most customers' top "
         "ten (repeats of past purchases apart from new suggestions)."
     )
     columns = ("stock_code", "description", "bought_before", "model_hit_rate_at_10")
@@ -384,7 +385,7 @@ def recommendations(spark) -> Section:
                count_if(bought_before) as repeat_purchase,
                count(*) as customers
             from {MARTS["recommendations"]} group by stock_code
-            order by customers desc, stock_code limit {TOP_CATEGORIES * 2}""",
+            order by customers desc, stock_code limit {TOP_RECOMMENDED}""",
     )
     if data.empty:
         return _placeholder(
