@@ -65,7 +65,7 @@ NUMERIC = (
     ("log_categories_to_date", "ln(1 + categories_to_date)"),
     ("top_category_share_filled", "coalesce(cast(top_category_share as double), 1)"),
 )
-# the most frequent countries and channels of the training rows each get a 0/1 column
+# the most frequent countries and channels of the labelled rows each get a 0/1 column
 TOP_CATEGORIES = 4
 TOP_DECILE = 0.10
 
@@ -182,19 +182,20 @@ def feature_frame(spark: SparkSession) -> tuple[DataFrame, dict[str, str]]:
     )
     columns = {name: name for name, _ in NUMERIC}
     for source in ("country", "sales_channel"):
-        top = [
+        values = [
             r[0]
-            for r in table.where("is_labelled")
+            for r in table.where(f"is_labelled and {source} is not null")
             .groupBy(source)
             .count()
             .orderBy(F.desc("count"), source)
-            .limit(TOP_CATEGORIES)
+            .limit(TOP_CATEGORIES + 1)
             .collect()
-            if r[0] is not None
         ]
-        if len(top) < 2:  # one value: no information
-            continue
-        for i, value in enumerate(top[:-1] if len(top) == TOP_CATEGORIES else top):
+        # the values beyond the top ones are the group the 0/1 columns are read against;
+        # with no such values, the least frequent one is (one column per value would always
+        # sum to 1, which says nothing the intercept does not)
+        top = values[:TOP_CATEGORIES] if len(values) > TOP_CATEGORIES else values[:-1]
+        for i, value in enumerate(top):
             name = f"{source}_is_{i}"
             frame = frame.withColumn(name, (F.col(source) == F.lit(value)).cast("double"))
             columns[name] = f"{source} = {value}"
