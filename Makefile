@@ -9,11 +9,12 @@ DATA   ?=
 # pyspark's workers must use the venv's interpreter
 export PYSPARK_PYTHON := $(abspath $(BIN)/python)
 
-.PHONY: help setup java jars serving-jar run test test-real lint format docs serve-docs bench clean clean-warehouse
+.PHONY: help setup java jars serving-jar run test test-e2e test-real lint format docs serve-docs bench clean clean-warehouse
 
 help:
 	@echo "make run [DATA=file-or-folder]  set up, ingest (demo data if no DATA), dbt build, docs, summary"
 	@echo "make test                       set up, then sqlfluff, ruff and pytest"
+	@echo "make test-e2e                   the long scenarios make test leaves out (cluster, killed loads and builds, readers)"
 	@echo "make test-real                  the whole project on ../shared/data, marts against pandas"
 	@echo "make docs                       generate the dbt docs site and serve it on localhost:8080"
 	@echo "make bench                      run the benchmarks in bench/ (results: BENCHMARKS.md; real data: bench/run.py --data ../shared/data)"
@@ -62,11 +63,16 @@ docs: setup
 	$(BIN)/dbt docs generate
 	$(BIN)/dbt docs serve --port 8080 --host 127.0.0.1
 
+# the whole scenarios `make test` leaves out for time: a standalone cluster, ingests and builds
+# killed at every step, BI readers through a full rebuild, the 50-file ingest corpus
+test-e2e: setup
+	$(BIN)/pytest -m e2e
+
 # the whole project built and tested on the real UCI files, the marts checked against pandas
 test-real: setup
 	$(BIN)/pytest -m heavy tests/python/test_real_data.py
 
-bench: setup test-real
+bench: setup test-real test-e2e
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/ingest_profile.py
 	$(BIN)/python bench/bench_classifier.py

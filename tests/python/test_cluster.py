@@ -20,7 +20,7 @@ from retail_analytics import generate, pipeline
 
 from .helpers import BIN, free_port, lake_env, run
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 SPARK_HOME = Path(pyspark.__file__).parent
 LINES = 3000

@@ -88,6 +88,7 @@ def committed_rows(spark, warehouse: Path) -> int:
     return rows.join(committed.select(F.col("load_id").alias("_load_id")), "_load_id").count()
 
 
+@pytest.mark.e2e
 def test_a_load_killed_at_any_point_is_invisible_and_reloads_whole(tmp_path, counts, spark):
     env = lake_env(tmp_path)
     warehouse = tmp_path / "spark-warehouse"

@@ -3,7 +3,8 @@
 Every case's counts, refusal line, notes, reject reasons and chosen loaded values are
 checked; then the lake is reconciled with the results: per file, the rows in raw and in the
 rejects are exactly what its line said, a refused file left nothing, and the load log holds
-the true status. One CLI run on part of the corpus checks what a user sees.
+the true status (an `e2e` test: about 11 s a file). One CLI run on part of the corpus checks
+what a user sees and each of those files' counts (in `make test`).
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ def _check(case, result, spark) -> list[str]:
     return problems
 
 
+@pytest.mark.e2e
 def test_every_corpus_file_gets_its_expected_outcome(empty_lake, tmp_path):
     folder = tmp_path / "corpus"
     cases = make_corpus.build(folder)
@@ -138,6 +140,13 @@ def test_the_cli_prints_one_accounted_line_per_file_and_one_line_per_refusal(tmp
         assert re.match(r"error: \S+: (line \d+|row \d+|whole file): \S", line), line
     counted = [line for line in result.stdout.splitlines() if "read " in line]
     assert len(counted) == len(names) - len(refused) + 1, result.stdout  # + the total
+    # each loaded file's line gives its case's expected counts (the quick suite's check of
+    # outcomes; the whole corpus is the e2e test above)
+    for name in set(names) - set(refused):
+        line = next((c for c in counted if c.startswith(f"{name}: ")), None)
+        assert line, f"no line for {name}: {result.stdout}"
+        got = tuple(int(v.replace(",", "")) for v in SUMMARY.search(line).groups())
+        assert got == cases[name].expect, line
     for line in counted:
         m = SUMMARY.search(line)
         n, loaded, rejected, dup = (int(m[g].replace(",", "")) for g in "nlrd")

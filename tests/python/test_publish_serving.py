@@ -41,7 +41,7 @@ BUILD = (
 REBUILD = ("build", *NO_UNIT_TESTS, "--full-refresh")
 WRITER = ("wap_dbt", "wap-writer-1")  # the `dbt` role: builds, and the raw edits below
 READER = ("wap_bi", "wap-reader-1")  # the `bi` role: reads the published marts only
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 
 def query(port: int, sql: str, login: tuple[str, str] = WRITER) -> list[tuple]:
