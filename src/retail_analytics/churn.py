@@ -15,7 +15,8 @@ module trains on them with Spark MLlib and writes what the churn mart reads:
   the usual gap between purchases) and recency alone.
 - **Scores.** The chosen kind is refitted on every labelled cutoff and scores the latest
   cutoff (the last day of data). Each score carries three drivers: the features that push
-  the customer's risk up most in the logistic model (coefficient times standardised value).
+  the customer's risk up most in the logistic model (coefficient times standardised value),
+  in words (WORDS: "long since the last purchase", "country not United Kingdom").
 
 It writes `ml.customer_churn_scores` (replaced) and a row of `ml.churn_model_runs`
 (appended), the tables dbt's on-run-start creates (macros/ensure_ml_tables.sql), and saves
@@ -65,6 +66,23 @@ NUMERIC = (
     ("log_categories_to_date", "ln(1 + categories_to_date)"),
     ("top_category_share_filled", "coalesce(cast(top_category_share as double), 1)"),
 )
+# How a driver reads, per feature: (above the average customer, below it); "recent" is the
+# last three months, "before" the three months before them.
+WORDS = {
+    "log_recency_days": ("long since the last purchase", "bought recently"),
+    "log_days_since_first_purchase": ("customer for long", "new customer"),
+    "log_frequency": ("many orders", "few orders"),
+    "log_monetary": ("high spend", "low spend"),
+    "recency_over_usual_gap": ("overdue for their usual gap", "within their usual gap"),
+    "is_one_time_buyer": ("one order only", "repeat buyer"),
+    "active_month_share": ("buys in most months", "buys in few months"),
+    "log_orders_last_3_months": ("many recent orders", "few recent orders"),
+    "orders_trend": ("ordering more than before", "ordering less than before"),
+    "log_net_revenue_last_3_months": ("high recent spend", "low recent spend"),
+    "return_rate_capped": ("returns much", "returns little"),
+    "log_categories_to_date": ("buys many categories", "buys few categories"),
+    "top_category_share_filled": ("buys mostly one category", "buys across categories"),
+}  # fmt: skip
 # the most frequent countries and channels of the labelled rows each get a 0/1 column
 TOP_CATEGORIES = 4
 TOP_DECILE = 0.10
@@ -167,9 +185,10 @@ def rule_score(frame: pd.DataFrame) -> np.ndarray:
 # --- features -----------------------------------------------------------------------------
 
 
-def feature_frame(spark: SparkSession) -> tuple[DataFrame, dict[str, str]]:
+def feature_frame(spark: SparkSession) -> tuple[DataFrame, dict[str, tuple[str, str]]]:
     """The features table with the model's columns computed; their names, each with how a
-    driver names it (the 0/1 columns of countries and channels say which value)."""
+    driver reads above and below the average (WORDS; the 0/1 columns of countries and
+    channels name their value)."""
     if not spark.catalog.tableExists(FEATURES):
         raise ChurnTrainingError(
             f"{FEATURES} is not built: run `dbt build` (or `retail run`) before `retail train`"
@@ -180,7 +199,7 @@ def feature_frame(spark: SparkSession) -> tuple[DataFrame, dict[str, str]]:
         *(F.expr(sql).cast("double").alias(name) for name, sql in NUMERIC),
         F.col("churned").cast("double").alias(LABEL),
     )
-    columns = {name: name for name, _ in NUMERIC}
+    columns = {name: WORDS[name] for name, _ in NUMERIC}
     for source in ("country", "sales_channel"):
         values = [
             r[0]
@@ -198,7 +217,8 @@ def feature_frame(spark: SparkSession) -> tuple[DataFrame, dict[str, str]]:
         for i, value in enumerate(top):
             name = f"{source}_is_{i}"
             frame = frame.withColumn(name, (F.col(source) == F.lit(value)).cast("double"))
-            columns[name] = f"{source} = {value}"
+            label = source.replace("sales_", "")
+            columns[name] = (f"{label} {value}", f"{label} not {value}")
     return frame, columns
 
 
@@ -383,9 +403,11 @@ def train(spark: SparkSession, seed: int = 42, model_dir: Path | None = None) ->
     return run
 
 
-def top_drivers(explainer, frame: DataFrame, names: dict[str, str], n: int = 3) -> pd.DataFrame:
-    """Per customer, the `n` features adding most to the risk in the logistic model, e.g.
-    `log_recency_days high` (coefficient times standardised value > 0, largest first)."""
+def top_drivers(
+    explainer, frame: DataFrame, names: dict[str, tuple[str, str]], n: int = 3
+) -> pd.DataFrame:
+    """Per customer, the `n` features adding most to the risk in the logistic model
+    (`explain`), from the model's standardised features."""
     from pyspark.ml.functions import vector_to_array
 
     coefficients = np.asarray(explainer.stages[-1].coefficients.toArray())
@@ -394,19 +416,26 @@ def top_drivers(explainer, frame: DataFrame, names: dict[str, str], n: int = 3) 
         .select("customer_id", vector_to_array("features").alias("x"))
         .toPandas()
     )
-    columns = list(names)
-    x = np.vstack(scaled["x"].to_numpy()) if len(scaled) else np.zeros((0, len(columns)))
-    contribution = np.nan_to_num(x * coefficients)
-    order = np.argsort(-contribution, axis=1)[:, :n]
-    rows = []
-    for i, customer in enumerate(scaled["customer_id"]):
-        drivers = [
-            f"{names[columns[j]]} {'high' if x[i, j] > 0 else 'low'}"
-            for j in order[i]
-            if contribution[i, j] > 0
-        ]
-        rows.append([customer, *drivers, *[None] * (n - len(drivers))])
+    x = np.vstack(scaled["x"].to_numpy()) if len(scaled) else np.zeros((0, len(names)))
+    drivers = explain(x, coefficients, list(names.values()), n)
+    customers = scaled["customer_id"]
+    rows = [[c, *d, *[None] * (n - len(d))] for c, d in zip(customers, drivers, strict=True)]
     return pd.DataFrame(rows, columns=["customer_id", *(f"driver_{k + 1}" for k in range(n))])
+
+
+def explain(
+    x: np.ndarray, coefficients: np.ndarray, words: list[tuple[str, str]], n: int = 3
+) -> list[list[str]]:
+    """Per row of standardised features `x`, the words of the (at most) `n` features whose
+    coefficient times value raises the risk most, largest first: a feature above the average
+    reads as its first word, below as its second (`words`, in the columns' order). Features
+    that lower the risk, or are missing (NaN), are never drivers."""
+    contribution = np.nan_to_num(x * coefficients)
+    order = np.argsort(-contribution, axis=1, kind="stable")[:, :n]
+    return [
+        [words[j][0 if x[i, j] > 0 else 1] for j in order[i] if contribution[i, j] > 0]
+        for i in range(len(x))
+    ]
 
 
 def write(spark: SparkSession, run: Run, scores: pd.DataFrame) -> None:

@@ -84,3 +84,27 @@ def test_the_rule_score_ranks_by_recency_over_the_usual_gap():
 
     frame = pd.DataFrame({"recency_days": [30, 30, 10], "usual_gap_days": [10.0, 60.0, None]})
     assert list(churn.rule_score(frame)) == [3.0, 0.5, 10.0]  # no gap: taken as one day
+
+
+def test_drivers_are_the_features_raising_the_risk_most_in_words():
+    words = [("long since the last purchase", "bought recently"),
+             ("many orders", "few orders"),
+             ("country France", "country not France")]  # fmt: skip
+    coefficients = np.array([2.0, -1.0, 0.5])
+    x = np.array(
+        [
+            [1.5, -0.5, 1.0],  # contributions 3.0, 0.5, 0.5: recency first; a stable tie
+            [-1.0, 2.0, -2.0],  # -2.0, -2.0, -1.0: nothing raises the risk
+            [0.1, -3.0, np.nan],  # 0.2, 3.0, missing: few orders, then recency
+        ]
+    )
+    assert churn.explain(x, coefficients, words) == [
+        ["long since the last purchase", "few orders", "country France"],
+        [],
+        ["few orders", "long since the last purchase"],
+    ]
+    assert churn.explain(x, coefficients, words, n=1)[0] == ["long since the last purchase"]
+
+
+def test_every_numeric_feature_has_its_words():
+    assert [name for name, _ in churn.NUMERIC] == list(churn.WORDS)
