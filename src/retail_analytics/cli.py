@@ -18,8 +18,11 @@ DEMO_LINES = 200_000
 def _cmd_generate(args: argparse.Namespace) -> int:
     from retail_analytics import generate
 
-    generate.write(args.output, args.lines, args.seed, progress=not args.quiet)
-    print(f"wrote {args.lines:,} lines to {args.output}")
+    generate.write(args.output, args.lines, args.seed, not args.quiet, args.layout)
+    if args.layout == "retail_generator":
+        print(f"wrote {args.lines:,} lines to {args.output}")
+    else:  # the sales of the lines generated, as that channel exports them
+        print(f"wrote the sales of {args.lines:,} generated lines to {args.output} ({args.layout})")
     return 0
 
 
@@ -182,6 +185,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="file to write; its ending picks the format: .csv .csv.gz .parquet .jsonl .xlsx",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--layout",
+        default="retail_generator",
+        choices=["retail_generator", "marketplace_orders", "store_till"],
+        help="the generator's own layout (every channel), or the sales as a marketplace's "
+        "order report or a store till's export writes them",
+    )
     p.set_defaults(func=_cmd_generate)
 
     p = sub.add_parser("ingest", help="load transaction and inventory files into the raw lake")

@@ -2,7 +2,8 @@
 
 Vectorised with numpy and written in chunks, so 100 million lines stream through bounded
 memory. Deterministic for a given `seed` and `lines`. The output uses the generator's own
-layout (`schemas.GENERATED`): the canonical column names plus `sales_channel`.
+layout (`schemas.GENERATED`): the canonical column names plus `sales_channel`; or, with
+`layout`, the same sales as another channel exports them (LAYOUTS).
 """
 
 from __future__ import annotations
@@ -450,10 +451,14 @@ def _chunk_lines(
     )
 
 
-def generate_tables(lines: int, seed: int = 42) -> Iterator[pa.Table]:
-    """Yield the data set as Arrow tables of about a million lines each."""
+def generate_tables(
+    lines: int, seed: int = 42, layout: str = "retail_generator"
+) -> Iterator[pa.Table]:
+    """Yield the data set as Arrow tables of about a million lines each, in `layout`."""
     if not MIN_LINES <= lines <= MAX_LINES:
         raise GenerateError(f"--lines must be between {MIN_LINES:,} and {MAX_LINES:,}")
+    if layout not in LAYOUTS:
+        raise GenerateError(f"--layout must be one of {', '.join(LAYOUTS)}")
     rng = np.random.default_rng(seed)
     cat = build_catalogue(rng, lines)
     inv = plan_invoices(rng, cat, lines)
@@ -461,7 +466,127 @@ def generate_tables(lines: int, seed: int = 42) -> Iterator[pa.Table]:
     edges = [0, *sorted(set((bounds + 1).tolist())), len(inv.n_lines)]
     for i, (lo, hi) in enumerate(itertools.pairwise(edges)):
         if hi > lo:
-            yield _chunk_lines(np.random.default_rng([seed, i]), cat, inv, lo, hi)
+            table = _chunk_lines(np.random.default_rng([seed, i]), cat, inv, lo, hi)
+            if layout != "retail_generator":
+                table = LAYOUTS[layout](table, np.random.default_rng([seed, i, 1]))
+            yield table
+
+
+# --- other channels' layouts -----------------------------------------------------------------
+# The same sales as a marketplace's order report or a store till's export writes them
+# (schemas.MARKETPLACE_ORDERS, schemas.STORE_TILL). Both hold sales only: the goods lines of
+# ordinary invoices (refunds, postage and the shop's stock notes are not in these exports),
+# so a file has fewer lines than `--lines` asked for.
+EURO_COUNTRIES = {
+    *("Austria", "Belgium", "Cyprus", "EIRE", "Finland", "France", "Germany", "Greece"),
+    *("Italy", "Lithuania", "Malta", "Netherlands", "Portugal", "Spain"),
+}
+DOLLAR_COUNTRIES = {"USA"}
+EUR_PER_GBP = 1.16  # prices the euro till and marketplace listings use (rounded to 5 cents)
+USD_PER_GBP = 1.58
+MARKETPLACE_FEE = 0.15  # the marketplace's commission on the item price
+STORES = np.array(["LDN-01", "MAN-01"], dtype=object)  # sterling stores; Dublin sells in euros
+LOYALTY_SHARE = 0.3  # store sales where the customer showed a loyalty card
+VOID_SHARE = 0.02  # till lines scanned, then voided
+
+
+def _sales(table: pa.Table) -> pa.Table:
+    """The goods lines of ordinary invoices: what other channels export."""
+    import pyarrow.compute as pc
+
+    invoice, code = table["invoice"], table["stock_code"]
+    ordinary = pc.invert(pc.match_substring_regex(invoice, "^[CA]"))
+    goods = pc.match_substring_regex(code, "^[0-9]")  # service codes are letters (POST, D, M...)
+    positive = pc.and_(pc.greater(table["quantity"], 0), pc.greater(table["unit_price"], 0))
+    return table.filter(pc.and_(pc.and_(ordinary, goods), positive))
+
+
+def _iso_codes() -> dict[str, str]:
+    """The shop's country name -> ISO alpha-2 code, from the `countries` seed."""
+    import csv
+
+    from retail_analytics.spark import PROJECT_DIR
+
+    with (PROJECT_DIR / "seeds" / "countries.csv").open(newline="") as f:
+        return {r["country"]: r["iso_alpha2"] for r in csv.DictReader(f)}
+
+
+def _priced(price: np.ndarray, rate: np.ndarray) -> np.ndarray:
+    """A sterling price in another currency, rounded to 5 cents as listings are."""
+    return np.maximum(np.round(price * rate * 20) / 20, 0.05).round(2)
+
+
+def marketplace_orders(table: pa.Table, rng: np.random.Generator) -> pa.Table:
+    """Sales as a marketplace's order report: order ids like `205-0489434-7711`, ISO dates
+    with an offset, ISO country codes, the buyer's currency, a fee column and the
+    marketplace's own buyer ids."""
+    sales = _sales(table).to_pandas()
+    country = sales["country"].to_numpy()
+    currency = np.where(
+        np.isin(country, list(EURO_COUNTRIES)), "EUR",
+        np.where(np.isin(country, list(DOLLAR_COUNTRIES)), "USD", "GBP"),
+    )  # fmt: skip
+    rate = np.select([currency == "EUR", currency == "USD"], [EUR_PER_GBP, USD_PER_GBP], 1.0)
+    price = _priced(sales["unit_price"].to_numpy(), rate)
+    number = sales["invoice"].astype(int).to_numpy()
+    order = [f"205-{n:07d}-{(n * 7919) % 10_000_000:07d}" for n in number]
+    buyer = [
+        None if c is None else f"A{int(c) * 2654435761 % 16**10:010X}" for c in sales["customer_id"]
+    ]
+    iso = _iso_codes()
+    return pa.table(
+        {
+            "order-id": order,
+            "purchase-date": pd_iso(sales["invoiced_at"]),
+            "sku": sales["stock_code"],
+            "title": sales["description"],
+            "quantity": sales["quantity"].astype("int32"),
+            "item-price": price,
+            "currency": currency,
+            "marketplace-fee": np.round(price * sales["quantity"] * MARKETPLACE_FEE, 2),
+            "ship-country": [iso.get(c, "ZZ") for c in country],
+            "buyer-id": buyer,
+        }
+    )
+
+
+def pd_iso(stamps) -> list[str]:
+    """Timestamps as ISO 8601 with the UTC offset, as marketplaces write them."""
+    return [t.strftime("%Y-%m-%dT%H:%M:%S+00:00") for t in stamps]
+
+
+def store_till(table: pa.Table, rng: np.random.Generator) -> pa.Table:
+    """Sales as a store till's export: receipts numbered per store, no description, the
+    loyalty card for some sales only, euro prices in Dublin, and voided lines."""
+    sales = _sales(table).to_pandas()
+    invoice = sales["invoice"].astype(int).to_numpy()
+    dublin = sales["country"].to_numpy() == "EIRE"
+    store = np.where(dublin, "DUB-01", STORES[invoice % len(STORES)])
+    price = np.where(
+        dublin, _priced(sales["unit_price"].to_numpy(), EUR_PER_GBP), sales["unit_price"]
+    )
+    per_invoice = rng.random(invoice.max() - invoice.min() + 1 if len(invoice) else 0)
+    carded = per_invoice[invoice - invoice.min()] < LOYALTY_SHARE if len(invoice) else []
+    card = np.where(carded & sales["customer_id"].notna(), sales["customer_id"], None)
+    return pa.table(
+        {
+            "receipt_no": [f"{n % 1_000_000:06d}" for n in invoice],
+            "store": store,
+            "timestamp": sales["invoiced_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+            "sku": sales["stock_code"],
+            "qty": sales["quantity"].astype("int32"),
+            "price": price.astype(float),
+            "loyalty_card": card,
+            "void": np.where(rng.random(len(sales)) < VOID_SHARE, "Y", "N"),
+        }
+    )
+
+
+LAYOUTS = {
+    "retail_generator": None,
+    "marketplace_orders": marketplace_orders,
+    "store_till": store_till,
+}
 
 
 XLSX_MAX_LINES = 2_000_000  # an Excel sheet holds 1,048,575 lines; more belongs in CSV/Parquet
@@ -478,8 +603,10 @@ def output_format(path: Path) -> str:
     )
 
 
-def write(path: Path, lines: int, seed: int = 42, progress: bool = True) -> Path:
-    """Generate `lines` lines into `path`, in the format its name says."""
+def write(
+    path: Path, lines: int, seed: int = 42, progress: bool = True, layout: str = "retail_generator"
+) -> Path:
+    """Generate `lines` lines into `path`, in the format its name says and in `layout`."""
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
     from tqdm import tqdm
@@ -489,18 +616,27 @@ def write(path: Path, lines: int, seed: int = 42, progress: bool = True) -> Path
         raise GenerateError(f"xlsx holds at most {XLSX_MAX_LINES:,} lines here; use .csv.gz")
     path.parent.mkdir(parents=True, exist_ok=True)
     bar = tqdm(total=lines, unit=" lines", unit_scale=True, disable=not progress, desc=path.name)
-    tables = generate_tables(lines, seed)
+    written = [0]
+
+    def count(n: int) -> None:
+        bar.update(n)
+        written[0] += n
+
+    tables = generate_tables(lines, seed, layout)
+    first = next(tables)
+    schema = SCHEMA if layout == "retail_generator" else first.schema
+    tables = itertools.chain([first], tables)
     if fmt in ("csv", "csv.gz"):
         sink = pa.CompressedOutputStream(str(path), "gzip") if fmt == "csv.gz" else str(path)
-        with pacsv.CSVWriter(sink, SCHEMA) as writer:
+        with pacsv.CSVWriter(sink, schema) as writer:
             for table in tables:
                 writer.write_table(table)
-                bar.update(table.num_rows)
+                count(table.num_rows)
     elif fmt == "parquet":
-        with pq.ParquetWriter(str(path), SCHEMA) as writer:
+        with pq.ParquetWriter(str(path), schema) as writer:
             for table in tables:
                 writer.write_table(table)
-                bar.update(table.num_rows)
+                count(table.num_rows)
     elif fmt in ("jsonl", "jsonl.gz"):
         with (
             pa.CompressedOutputStream(str(path), "gzip")
@@ -511,15 +647,20 @@ def write(path: Path, lines: int, seed: int = 42, progress: bool = True) -> Path
                 frame = table.to_pandas()
                 text = frame.to_json(orient="records", lines=True, date_format="iso")
                 sink.write(text.encode())
-                bar.update(table.num_rows)
+                count(table.num_rows)
     else:  # xlsx: one sheet per invoice year, as in the UCI workbook
         import pandas as pd
 
         frame = pa.concat_tables(list(tables)).to_pandas()
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            for year, part in frame.groupby(frame["invoiced_at"].dt.year):
+            if layout != "retail_generator":  # an export: one sheet
+                frame.to_excel(writer, sheet_name="Sheet1", index=False)
+                count(len(frame))
+            for year, part in (
+                frame.groupby(frame["invoiced_at"].dt.year) if layout == "retail_generator" else ()
+            ):
                 part.to_excel(writer, sheet_name=f"Year {year}", index=False)
-                bar.update(len(part))
+                count(len(part))
     bar.close()
-    log.info("wrote %s lines to %s", f"{lines:,}", path)
+    log.info("wrote %s lines to %s", f"{written[0]:,}", path)
     return path

@@ -229,7 +229,8 @@ def _load_part(
     """
     dataset = part.layout.dataset
     order = _date_order(part, options)
-    parsed = parse(part.df, part.layout.mapping(part.header), dataset, options, order)
+    mapping = part.layout.mapping(part.header)
+    parsed = parse(part.df, mapping, dataset, options, order, layout=part.layout)
     meta = [
         F.lit(part.name).alias("_source_file"),
         F.lit(fmt).alias("_source_format"),
@@ -247,6 +248,8 @@ def _load_part(
             rows = classified.where("_status = 'loaded'").select(
                 *dataset.column_names, *meta, *partition
             )
+            # in the table's order: a lake made before a column was added has it last
+            rows = rows.select(*spark.table(dataset.table).columns)
             if dataset.partition:  # one file per month the load touches, not one per task
                 rows = rows.repartition(dataset.partition[0])
             rows.write.insertInto(dataset.table)

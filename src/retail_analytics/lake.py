@@ -70,11 +70,25 @@ ROW_TABLES = (*(d.table for d in DATASETS), REJECTS)  # tables whose rows carry 
 
 
 def ensure_tables(spark: SparkSession) -> None:
-    """Create the raw database and its tables if they are not there."""
+    """Create the raw database and its tables if they are not there; add the columns a
+    dataset gained since its table was made (after the column before them, so inserts by
+    position still line up)."""
     if not spark.catalog.databaseExists(RAW_DB):
         spark.sql(DDL[0])
     for statement in DDL[1:]:
         spark.sql(statement)
+    for dataset in DATASETS:
+        have = set(spark.table(dataset.table).columns)
+        previous = None
+        for column in dataset.columns:
+            if column.name not in have:
+                where = f" after {previous}" if previous else " first"
+                spark.sql(
+                    f"alter table {dataset.table} add columns "
+                    f"({column.name} {SQL_TYPES[column.kind]}{where})"
+                )
+                log.info("%s: added the column %s", dataset.table, column.name)
+            previous = column.name
 
 
 def _in_list(values: Iterable[str]) -> str:

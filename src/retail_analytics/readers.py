@@ -80,6 +80,7 @@ def _layout(header: list[str], where: str) -> tuple[SourceSchema, list[str], lis
     except UnknownLayoutError as exc:
         raise RefusedError(str(exc)) from None
     used = {v.lower() for v in layout.mapping(names).values()}
+    used |= {flag for _, flag, _ in layout.exclude}  # read for the exclusions
     extra = [h for h in names if h.lower() not in used]
     return layout, index, extra
 

@@ -4,8 +4,9 @@ A line that breaks a rule goes to `raw.rejects` with the rule's reason; the firs
 breaks (in declared order) names it. The rules are those staging's error-level tests check
 (invoice ids of letters and digits, customer ids without a fraction, no cancellation of
 goods with a positive quantity, a sales channel staging accepts, amounts that fit
-`decimal(18, 2)`), plus what staging cannot see: text that is not a number or a date, a
-date outside the window the shop can have sold in, a NUL byte. So staging's tests, kept
+`decimal(18, 2)`, a store and a currency staging can look up in its seeds), plus what
+staging cannot see: text that is not a number or a date, a date outside the window the shop
+can have sold in, a NUL byte, a line a till export marks voided. So staging's tests, kept
 as the safety net, pass on anything ingest loaded.
 """
 
@@ -27,6 +28,7 @@ from retail_analytics.schemas import (
     STOCK_RECEIPTS,
     TRANSACTIONS,
     Dataset,
+    SourceSchema,
 )
 from retail_analytics.spark import PROJECT_DIR
 
@@ -36,6 +38,9 @@ DEFAULT_VALID_FROM = date(2000, 1, 1)
 # The channels staging accepts (its `accepted_values` test), lower case.
 SALES_CHANNELS = ("online store", "marketplace", "retail store")
 SERVICE_CODES_SEED = PROJECT_DIR / "seeds" / "service_stock_codes.csv"
+RATES_SEED = PROJECT_DIR / "seeds" / "currency_rates.csv"
+LOCATIONS_SEED = PROJECT_DIR / "seeds" / "locations.csv"
+HOME_CURRENCY = "GBP"  # amounts are in sterling; other currencies are converted in staging
 
 INT_TEXT = r"^[+-]?[0-9]+(\.0*)?$"  # 12 or 12.0; not 12.5, 1e3, 1,000
 DECIMAL_TEXT = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"  # 2.10; not £2.10, 2,50, N/A
@@ -87,6 +92,29 @@ def service_codes() -> tuple[list[str], list[str]]:
         for row in csv.DictReader(f):
             (exact if row["match_type"] == "exact" else prefixes).append(row["stock_code"].upper())
     return exact, prefixes
+
+
+def rated_currencies() -> list[str]:
+    """`CUR:year` for each currency and year the `currency_rates` seed has a rate for."""
+    with RATES_SEED.open(newline="") as f:
+        return [f"{r['currency'].upper()}:{r['rate_year']}" for r in csv.DictReader(f)]
+
+
+def location_ids() -> list[str]:
+    """The stores and warehouses of the `locations` seed."""
+    with LOCATIONS_SEED.open(newline="") as f:
+        return [r["location_id"].upper() for r in csv.DictReader(f)]
+
+
+def _unrated(v: dict[str, Column]) -> Column:
+    """A currency other than sterling with no rate for the line's year."""
+    currency = F.upper(F.trim(v["currency"]))
+    key = F.concat_ws(":", currency, F.year(v["invoiced_at"]).cast("string"))
+    return (
+        (F.coalesce(currency, F.lit("")) != "")
+        & (currency != HOME_CURRENCY)
+        & ~key.isin(*rated_currencies())
+    )
 
 
 def _is_service(code: Column) -> Column:
@@ -152,6 +180,17 @@ def rules(dataset: Dataset, options: Options) -> list[Rule]:
                 _unparsed("quantity"),
             ),
             Rule("price missing or not a number", _unparsed("unit_price")),
+            Rule(
+                "currency with no rate for the invoice's year (seed currency_rates)",
+                _unrated,
+            ),
+            Rule(
+                "store not in the locations seed",
+                lambda v: (
+                    (F.coalesce(v["location_id"], F.lit("")) != "")
+                    & ~F.upper(v["location_id"]).isin(*location_ids())
+                ),
+            ),
             Rule(
                 "customer id not letters and digits (a fraction, a space, a symbol)",
                 lambda v: v["customer_id"].isNotNull() & ~v["customer_id"].rlike(CUSTOMER_TEXT),
@@ -337,19 +376,37 @@ def parse(
     dataset: Dataset = TRANSACTIONS,
     options: Options = Options(),
     date_order: str = "month-first",
+    layout: SourceSchema | None = None,
 ) -> DataFrame:
-    """The dataset's typed columns, `_reject_reason` (null for a good line), `_raw_record`."""
+    """The dataset's typed columns, `_reject_reason` (null for a good line), `_raw_record`.
+
+    `layout` adds its constant and derived columns, and its exclusions as the first rules
+    after the malformed-line ones."""
     dtypes = {f.name: f.dataType for f in df.schema.fields}
+
+    def source(name: str) -> Column:
+        return F.col(f"`{mapping[name]}`") if name in mapping else F.lit(None).cast("string")
+
     columns: dict[str, Column] = {}
     for column in dataset.columns:
-        if column.name in mapping:
-            source = mapping[column.name]
-            value = typed(
-                F.col(f"`{source}`"), dtypes[source], column.kind, column.name, date_order
-            )
+        if layout and column.name in layout.derived:
+            derived = layout.derived[column.name](source)
+            value = typed(derived, T.StringType(), column.kind, column.name, date_order)
+        elif column.name in mapping:
+            name = mapping[column.name]
+            value = typed(F.col(f"`{name}`"), dtypes[name], column.kind, column.name, date_order)
+        elif layout and column.name in layout.constants:
+            value = F.lit(layout.constants[column.name]).cast(SQL_TYPES[column.kind])
         else:
             value = F.lit(None).cast(SQL_TYPES[column.kind])
         columns[column.name] = value
+    actual = {name.strip().lower(): name for name in df.columns}
+    excluded: dict[str, tuple[str, Column]] = {}  # alias -> (reason, the line is excluded)
+    for i, (reason, flag, marks) in enumerate(layout.exclude if layout else ()):
+        if flag in actual:  # a file without the flag column excludes nothing
+            text = F.lower(F.trim(F.col(f"`{actual[flag]}`").cast("string")))
+            excluded[f"_excluded_{i}"] = (reason, F.coalesce(text.isin(*marks), F.lit(False)))
+    flags = [test.alias(alias) for alias, (_, test) in excluded.items()]
     originals = [name for name in df.columns if name not in (CORRUPT, "_source_row")]
     corrupt = F.col(CORRUPT) if CORRUPT in df.columns else F.lit(None).cast("string")
     text = F.concat_ws("\x1f", *[F.col(f"`{n}`").cast("string") for n in originals])
@@ -363,11 +420,15 @@ def parse(
         corrupt.alias(CORRUPT),
         F.coalesce(corrupt, text).alias("_raw_text"),
         *[F.col(f"`{name}`").cast("string").alias(alias) for alias, name in kept.items()],
+        *flags,
     )
     record = F.to_json(F.struct(*[F.col(alias).alias(name) for alias, name in kept.items()]))
-    values = {name: F.col(name) for name in [*columns, CORRUPT, "_raw_text"]}
+    values = {name: F.col(name) for name in [*columns, CORRUPT, "_raw_text", *excluded]}
+    ordered = rules(dataset, options)
+    exclusions = [Rule(reason, lambda v, a=alias: v[a]) for alias, (reason, _) in excluded.items()]
+    ordered[2:2] = exclusions  # after the malformed line and the NUL byte
     reason = F.lit(None).cast("string")
-    for rule in reversed(rules(dataset, options)):  # the first rule broken gives the reason
+    for rule in reversed(ordered):  # the first rule broken gives the reason
         broken = F.coalesce(rule.broken(values), F.lit(False))
         reason = F.when(broken, rule.reason).otherwise(reason)
     return typed_df.select(

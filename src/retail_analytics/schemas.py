@@ -7,7 +7,11 @@ names for the transaction columns, the project's generator and feeds use the can
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pyspark.sql import Column as SparkColumn
+from pyspark.sql import functions as F
 
 from retail_analytics.errors import RetailError
 
@@ -71,10 +75,12 @@ TRANSACTIONS = Dataset(
         Column("customer_id", "text"),
         Column("country", "text"),
         Column("sales_channel", "text"),
+        Column("currency", "text"),
+        Column("location_id", "text"),
     ),
     unit=("invoice",),
     partition=("invoice_month", "trunc(invoiced_at, 'month')"),
-    optional_columns=("sales_channel",),
+    optional_columns=("sales_channel", "currency", "location_id"),
     description="Transaction lines as read from the source files, one row per line loaded",
 )
 INVENTORY_SNAPSHOTS = Dataset(
@@ -103,20 +109,37 @@ STOCK_RECEIPTS = Dataset(
 DATASETS = (TRANSACTIONS, INVENTORY_SNAPSHOTS, STOCK_RECEIPTS)
 
 
+# A value computed from a line's source columns: given a function that returns a source
+# column by its dataset column's name (`invoice` -> the file's `order-id`), a Spark column.
+Derive = Callable[[Callable[[str], SparkColumn]], SparkColumn]
+
+
 @dataclass(frozen=True)
 class SourceSchema:
-    """One file layout: the dataset it feeds and how its header names map to its columns."""
+    """One file layout: the dataset it feeds and how its header names map to its columns.
+
+    `constants` are dataset columns the layout implies (every line of a marketplace report
+    was sold on the marketplace); `derived` ones are computed from the line's source
+    columns before typing (a till's invoice id is its store and receipt number); `exclude`
+    are (reason, test) pairs: lines the layout marks as not sales, rejected with the reason.
+    """
 
     name: str
     dataset: Dataset
     columns: dict[str, str]  # dataset column -> name in the file
+    constants: dict[str, str] = field(default_factory=dict)
+    derived: dict[str, Derive] = field(default_factory=dict)
+    exclude: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # (reason, file column, values)
+    description: str = ""
+    # columns the dataset may lack but this layout must have (a till's store)
+    requires: tuple[str, ...] = ()
 
     def required(self) -> list[str]:
         """The file's names of the columns this layout must have."""
         return [
             source
             for canon, source in self.columns.items()
-            if canon not in self.dataset.optional_columns
+            if canon not in self.dataset.optional_columns or canon in self.requires
         ]
 
     def missing(self, header: list[str]) -> list[str]:
@@ -164,6 +187,83 @@ UCI_ONLINE_RETAIL_II = SourceSchema(
 )
 
 
+def _code(c: SparkColumn) -> SparkColumn:
+    """An id with all but its letters and digits taken out (`205-1234567-89` -> `205123456789`)."""
+    return F.regexp_replace(F.trim(c.cast("string")), "[^0-9A-Za-z]", "")
+
+
+def _prefixed(prefix: str, *parts: str, joiner: str = "") -> Derive:
+    """`prefix` + the ids of `parts` (dataset columns) joined by `joiner`, so ids of one
+    channel never equal another's; null when a part is missing (then the line is rejected
+    for a missing invoice, or has no customer)."""
+
+    def derive(source: Callable[[str], SparkColumn]) -> SparkColumn:
+        codes = [_code(source(p)) for p in parts]
+        present = F.lit(True)
+        for code in codes:
+            present = present & (F.coalesce(code, F.lit("")) != "")
+        return F.when(present, F.concat(F.lit(prefix), F.concat_ws(joiner, *codes)))
+
+    return derive
+
+
+# A marketplace's order report: one line per order item, its price in the currency the
+# buyer paid, the buyer's country as an ISO code; the marketplace's fee is its cost, not the
+# buyer's price (a fee column is not loaded). Order ids become `M` + the id's digits and
+# letters, buyer ids `MKT-` + the marketplace's id: the marketplace does not share who the
+# buyer is, so they never match a web-shop customer.
+MARKETPLACE_ORDERS = SourceSchema(
+    "marketplace_orders",
+    TRANSACTIONS,
+    {
+        "invoice": "order-id",
+        "invoiced_at": "purchase-date",
+        "stock_code": "sku",
+        "description": "title",
+        "quantity": "quantity",
+        "unit_price": "item-price",
+        "currency": "currency",
+        "country": "ship-country",
+        "customer_id": "buyer-id",
+    },
+    constants={"sales_channel": "marketplace"},
+    derived={
+        "invoice": _prefixed("M", "invoice"),
+        "customer_id": _prefixed("MKT-", "customer_id"),
+    },
+    description="a marketplace's order report",
+)
+# A store till's export: one line per item scanned, priced in the store's currency, no
+# description, the customer only when a loyalty card was shown (its id is the web shop's
+# customer id). The invoice is `S` + store + `R` + receipt number (receipt numbers repeat
+# across stores); the store is the line's location, whose country and currency the
+# `locations` seed gives. Lines voided at the till were never sold: rejected with a reason.
+STORE_TILL = SourceSchema(
+    "store_till",
+    TRANSACTIONS,
+    {
+        "invoice": "receipt_no",
+        "location_id": "store",
+        "invoiced_at": "timestamp",
+        "stock_code": "sku",
+        "quantity": "qty",
+        "unit_price": "price",
+        "customer_id": "loyalty_card",
+    },
+    constants={"sales_channel": "retail store"},
+    derived={"invoice": _prefixed("S", "location_id", "invoice", joiner="R")},
+    requires=("location_id",),
+    exclude=(
+        (
+            "voided at the till (scanned, then taken off the receipt): not a sale",
+            "void",
+            ("y", "yes", "true", "1"),
+        ),
+    ),
+    description="a store till's export",
+)
+
+
 def _canonical(name: str, dataset: Dataset) -> SourceSchema:
     return SourceSchema(name, dataset, {c: c for c in dataset.column_names})
 
@@ -172,7 +272,15 @@ GENERATED = _canonical("retail_generator", TRANSACTIONS)
 SNAPSHOT_FEED = _canonical("inventory_snapshot_feed", INVENTORY_SNAPSHOTS)
 RECEIPT_FEED = _canonical("stock_receipt_feed", STOCK_RECEIPTS)
 
-SCHEMAS = (GENERATED, UCI_ONLINE_RETAIL_II, UCI_ONLINE_RETAIL, SNAPSHOT_FEED, RECEIPT_FEED)
+SCHEMAS = (
+    GENERATED,
+    UCI_ONLINE_RETAIL_II,
+    UCI_ONLINE_RETAIL,
+    MARKETPLACE_ORDERS,
+    STORE_TILL,
+    SNAPSHOT_FEED,
+    RECEIPT_FEED,
+)
 
 
 def detect_schema(header: list[str], source: str) -> SourceSchema:

@@ -10,6 +10,8 @@
 {% set checks = [
     ('fct_country_revenue_monthly', 'all_lines', 'net_revenue', 'true'),
     ('fct_country_summary', 'all_lines', 'net_revenue', 'true'),
+    ('fct_channel_revenue_monthly', 'all_lines', 'net_revenue', 'true'),
+    ('fct_channel_revenue_monthly', 'all_lines', 'contra_revenue', 'true'),
     ('fct_product_revenue_monthly', 'goods_lines', 'net_revenue', 'true'),
     ('fct_product_performance', 'goods_lines', 'net_revenue', 'true'),
     ('fct_category_revenue_monthly', 'goods_lines', 'net_revenue', 'true'),

@@ -90,3 +90,55 @@ def test_bad_arguments_are_refused(tmp_path):
         generate.write(tmp_path / "x.csv", 10)
     with pytest.raises(generate.GenerateError, match="name the output"):
         generate.write(tmp_path / "x.txt", 1_000)
+
+
+@pytest.fixture(scope="module")
+def exports() -> dict[str, pd.DataFrame]:
+    """The same 20,000 generated lines as each channel's export."""
+    return {
+        layout: pa.concat_tables(generate.generate_tables(20_000, 9, layout)).to_pandas()
+        for layout in ("retail_generator", "marketplace_orders", "store_till")
+    }
+
+
+def test_channel_exports_hold_the_sales_of_the_generated_lines(exports):
+    lines = exports["retail_generator"]
+    sales = lines[
+        ~lines.invoice.str.match("^[CA]")
+        & lines.stock_code.str.match("^[0-9]")
+        & (lines.quantity > 0)
+        & (lines.unit_price > 0)
+    ]
+    for layout, quantity in (("marketplace_orders", "quantity"), ("store_till", "qty")):
+        export = exports[layout]
+        assert len(export) == len(sales) < len(lines), layout
+        assert export[quantity].sum() == sales.quantity.sum(), layout
+
+
+def test_the_marketplace_report_has_its_own_ids_currencies_and_fees(exports):
+    report = exports["marketplace_orders"]
+    assert report["order-id"].str.fullmatch(r"205-\d{7}-\d{7}").all()
+    assert set(report.currency) <= {"GBP", "EUR", "USD"} and (report.currency == "EUR").any()
+    assert report["ship-country"].str.fullmatch("[A-Z]{2}").all()
+    euro = report[report.currency == "EUR"]
+    assert set(euro["ship-country"]) <= {"AT", "BE", "CY", "IE", "FI", "FR", "DE", "GR", "IT",
+                                         "LT", "MT", "NL", "PT", "ES"}  # fmt: skip
+    fee = (report["item-price"] * report.quantity * generate.MARKETPLACE_FEE).round(2)
+    assert (report["marketplace-fee"] - fee).abs().max() < 0.011
+
+
+def test_the_till_export_has_stores_voids_and_few_loyalty_cards(exports):
+    till = exports["store_till"]
+    assert set(till.store) == {"LDN-01", "MAN-01", "DUB-01"}
+    assert 0.005 < (till.void == "Y").mean() < 0.05
+    carded = till.loyalty_card.notna().mean()
+    assert 0.1 < carded < 0.5  # most store sales have no card
+    # a receipt is one store's, and Dublin prices are in euros (5-cent steps)
+    assert till.groupby("receipt_no").store.nunique().max() == 1
+    dublin = till[till.store == "DUB-01"].price
+    assert ((dublin * 20).round(6) % 1 == 0).all()
+
+
+def test_an_unknown_layout_is_refused():
+    with pytest.raises(generate.GenerateError, match="layout"):
+        next(generate.generate_tables(1_000, 1, "pos"))

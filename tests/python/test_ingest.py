@@ -204,8 +204,11 @@ def test_a_file_of_unknown_layout_is_refused_with_the_missing_columns(empty_lake
     path = write_csv(tmp_path / "other.csv", ["1,2,3"], header="order,sku,amount")
     [result], _ = ingest.ingest(empty_lake, path)
     assert result.refused.startswith("other.csv: line 1: not a known layout")
-    assert "lacks the columns invoice, stock_code" in result.refused
-    assert "uci_online_retail (InvoiceNo, StockCode" in result.refused  # the closest layout
+    # the closest layout: the one naming most of the file's columns (`sku`)
+    assert "Closest is marketplace_orders (transactions)" in result.refused
+    assert "lacks the columns order-id, purchase-date, title" in result.refused
+    assert "(the file has instead: order, amount)" in result.refused
+    assert "uci_online_retail (InvoiceNo, StockCode" in result.refused  # every layout listed
     assert empty_lake.table(ingest.TRANSACTIONS).count() == 0
     [log] = empty_lake.table(ingest.LOAD_LOG).collect()
     assert (log.source_file, log.status, log.rows_read) == ("other.csv", "refused", 0)
@@ -268,3 +271,76 @@ def test_inventory_feeds_load_with_their_own_rejects_and_units(empty_lake, tmp_p
     )
     [r], _ = ingest.ingest(empty_lake, receipts)
     assert (r.dataset, r.rows_loaded, r.rows_rejected) == ("stock_receipts", 1, 1)
+
+
+MARKETPLACE_HEADER = (
+    "order-id,purchase-date,sku,title,quantity,item-price,currency,marketplace-fee,"
+    "ship-country,buyer-id"
+)
+TILL_HEADER = "receipt_no,store,timestamp,sku,qty,price,loyalty_card,void"
+
+
+def test_channel_exports_load_as_their_channel_with_ids_of_their_own(empty_lake, tmp_path):
+    from dataclasses import replace
+
+    from retail_analytics import lake, schemas
+
+    # a lake made before the raw table had a currency and a store: ingest adds them
+    old = replace(schemas.TRANSACTIONS, columns=schemas.TRANSACTIONS.columns[:-2])
+    empty_lake.sql("create database if not exists raw")
+    empty_lake.sql(lake.dataset_ddl(old))
+    marketplace = write_csv(
+        tmp_path / "orders.csv",
+        [
+            "205-1234567-7654321,2011-03-04T10:15:00+00:00,22423,CAKESTAND,2,10.50,EUR,3.15,FR,A1B2C3",
+            "205-1234567-7654321,2011-03-04T10:15:00+00:00,22424,TEAPOT,1,4.00,EUR,0.60,FR,A1B2C3",
+            "205-7654321-1234567,2011-03-05T09:00:00+00:00,22423,CAKESTAND,1,1000,JPY,150,JP,Z9",
+            "205-0000001-0000001,2030-03-05T09:00:00+00:00,22423,CAKESTAND,1,9.00,EUR,1.35,DE,Z8",
+        ],
+        MARKETPLACE_HEADER,
+    )
+    till = write_csv(
+        tmp_path / "till.csv",
+        [
+            "000123,DUB-01,2011-03-04 12:00:00,22423,1,12.00,,N",
+            "000123,DUB-01,2011-03-04 12:00:00,22424,1,5.00,,Y",
+            "000123,LDN-01,2011-03-04 12:01:00,22423,2,9.95,17850,N",
+            "000124,XYZ-9,2011-03-04 12:02:00,22423,1,9.95,,N",
+        ],
+        TILL_HEADER,
+    )
+    (orders,), _ = ingest.ingest(empty_lake, marketplace)
+    (tills,), _ = ingest.ingest(empty_lake, till)
+
+    # the currency without a rate and the sale dated past any rate are rejected, with reasons
+    assert (orders.rows_loaded, orders.rows_rejected) == (2, 2), orders.summary()
+    assert (tills.rows_loaded, tills.rows_rejected) == (2, 2), tills.summary()
+    reasons = sorted(r.reason for r in empty_lake.table(ingest.REJECTS).collect())
+    assert [r.split(" (")[0].split(":")[0] for r in reasons] == [
+        "currency with no rate for the invoice's year",
+        "invoice date in the future",
+        "store not in the locations seed",
+        "voided at the till",
+    ], reasons
+    columns = empty_lake.table(ingest.TRANSACTIONS).columns
+    assert columns.index("currency") == columns.index("sales_channel") + 1
+    assert columns.index("location_id") == columns.index("currency") + 1
+    rows = {(r.invoice, r.stock_code): r for r in empty_lake.table(ingest.TRANSACTIONS).collect()}
+    assert sorted(rows) == [
+        ("M20512345677654321", "22423"),
+        ("M20512345677654321", "22424"),
+        ("SDUB01R000123", "22423"),
+        ("SLDN01R000123", "22423"),  # a receipt number is its store's: two invoices
+    ]
+    sold = rows[("M20512345677654321", "22423")]
+    assert (sold.sales_channel, sold.currency, sold.country) == ("marketplace", "EUR", "FR")
+    assert (sold.customer_id, sold.quantity) == ("MKT-A1B2C3", 2)
+    assert sold.unit_price == Decimal("10.500")  # in euros: staging converts
+    assert str(sold.invoiced_at) == "2011-03-04 10:15:00"
+    dublin, london = rows[("SDUB01R000123", "22423")], rows[("SLDN01R000123", "22423")]
+    assert (dublin.sales_channel, dublin.location_id, dublin.customer_id) == (
+        "retail store",
+        "DUB-01",
+        None,
+    )
+    assert (london.location_id, london.customer_id, london.description) == ("LDN-01", "17850", None)

@@ -39,9 +39,21 @@ OURS = [
 ]
 
 
+MARKETPLACE = ["order-id", "purchase-date", "sku", "title", "quantity", "item-price",
+               "currency", "marketplace-fee", "ship-country", "buyer-id"]  # fmt: skip
+TILL = ["receipt_no", "store", "timestamp", "sku", "qty", "price", "loyalty_card", "void"]
+
+
 @pytest.mark.parametrize(
     ("header", "name"),
-    [(UCI_I, "uci_online_retail"), (UCI_II, "uci_online_retail_ii"), (OURS, "retail_generator")],
+    [
+        (UCI_I, "uci_online_retail"),
+        (UCI_II, "uci_online_retail_ii"),
+        (OURS, "retail_generator"),
+        (MARKETPLACE, "marketplace_orders"),
+        (TILL, "store_till"),
+        ([c.upper() for c in TILL if c != "void"], "store_till"),  # no void column: none voided
+    ],
 )
 def test_known_layouts(header, name):
     assert detect_schema(header, "f").name == name
@@ -64,3 +76,17 @@ def test_unknown_layout_names_the_missing_columns():
     message = str(err.value)
     assert "sales.csv" in message and "uci_online_retail_ii" in message
     assert "Price" in message and "Customer ID" in message
+
+
+def test_channel_layouts_say_their_channel_and_read_every_column_they_need():
+    marketplace = detect_schema(MARKETPLACE, "f")
+    till = detect_schema(TILL, "f")
+    assert marketplace.constants == {"sales_channel": "marketplace"}
+    assert till.constants == {"sales_channel": "retail store"}
+    # the ids that must not collide with the web shop's are derived, not read as they are
+    assert {"invoice", "customer_id"} <= set(marketplace.derived)
+    assert "invoice" in set(till.derived)
+    assert till.mapping(TILL)["location_id"] == "store"
+    # a till file must name its store (its currency and country come from it)
+    with pytest.raises(UnknownLayoutError, match="store"):
+        detect_schema([c for c in TILL if c != "store"], "f")

@@ -86,6 +86,7 @@ final as (
         goods.units_returned,
         goods.net_revenue,
         coalesce(
+            goods.location_id,  -- a store's sale: the store
             country_slots.location_id,
             continent_warehouses.location_id,
             '{{ var("home_location_id") }}'

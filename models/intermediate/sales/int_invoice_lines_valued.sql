@@ -87,6 +87,7 @@ final as (
         description,
         country,
         sales_channel,
+        location_id,
         invoiced_at,
         invoice_date,
         trunc(invoice_date, 'MM') as invoice_month,

@@ -29,6 +29,65 @@ service_stock_codes as (
 
 ),
 
+countries as (
+
+    select * from {{ ref('countries') }}
+
+),
+
+locations as (
+
+    select * from {{ ref('locations') }}
+
+),
+
+currency_rates as (
+
+    select * from {{ ref('currency_rates') }}
+
+),
+
+-- What the seeds add to a line of another channel: the country a marketplace names by its
+-- ISO code, the country and currency of the store a till line was sold in, and the rate
+-- of a foreign currency in the invoice's year (ingest rejects a currency without one).
+priced as (
+
+    select
+        source.*,
+        iso_countries.country as iso_country,
+        locations.country as location_country,
+        coalesce(
+            nullif(upper(trim(source.currency)), ''), locations.currency, 'GBP'
+        ) as currency_code
+    from source
+    left join locations
+        on upper(trim(source.location_id)) = locations.location_id
+    left join countries as iso_countries
+        on
+            length(trim(source.country)) = 2
+            and upper(trim(source.country)) = iso_countries.iso_alpha2
+
+),
+
+rated as (
+
+    select
+        priced.*,
+        -- the price in sterling, to the file's 3 places (sterling prices unchanged)
+        cast(
+            priced.unit_price * case
+                when priced.currency_code = 'GBP' then 1 else currency_rates.gbp_per_unit
+            end
+            as decimal(18, 3)
+        ) as unit_price_sterling
+    from priced
+    left join currency_rates
+        on
+            priced.currency_code = currency_rates.currency
+            and year(priced.invoiced_at) = currency_rates.rate_year
+
+),
+
 -- The seed folded into one row (exact codes, prefixes), so flagging a line is a lookup in
 -- two small arrays rather than a join that could match a line twice.
 service_code_lists as (
@@ -53,16 +112,24 @@ typed as (
             when lower(trim(description)) in ('', 'nan') then null
             else trim(description)
         end as description,
-        coalesce(nullif(trim(country), ''), '{{ var("unknown_country") }}') as country,
+        coalesce(
+            iso_country,
+            nullif(trim(country), ''),
+            location_country,
+            '{{ var("unknown_country") }}'
+        ) as country,
         coalesce(
             nullif(lower(trim(sales_channel)), ''), '{{ var("default_sales_channel") }}'
         ) as sales_channel,
+        nullif(upper(trim(location_id)), '') as location_id,
+        currency_code as currency,
 
-        -- numerics
+        -- numerics: prices in sterling (a foreign price at its year's rate, to 3 places)
         quantity,
-        cast(unit_price as decimal(18, 2)) as unit_price,
-        unit_price as unit_price_exact,
-        cast(quantity * unit_price as decimal(18, 2)) as line_amount,
+        cast(unit_price_sterling as decimal(18, 2)) as unit_price,
+        unit_price_sterling as unit_price_exact,
+        unit_price as unit_price_local,
+        cast(quantity * unit_price_sterling as decimal(18, 2)) as line_amount,
 
         -- timestamps
         invoiced_at,
@@ -75,7 +142,7 @@ typed as (
         _load_id as load_id,
         _loaded_at as loaded_at
 
-    from source
+    from rated
 
 ),
 
@@ -99,9 +166,12 @@ final as (
         typed.description,
         typed.country,
         typed.sales_channel,
+        typed.location_id,
+        typed.currency,
         typed.quantity,
         typed.unit_price,
         typed.unit_price_exact,
+        typed.unit_price_local,
         typed.line_amount,
         typed.invoiced_at,
         typed.invoice_date,
