@@ -72,6 +72,22 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_watch(args: argparse.Namespace) -> int:
+    from retail_analytics import watch
+    from retail_analytics.rules import Options
+
+    watch.watch(
+        args.landing,
+        args.checkpoint,
+        trigger_seconds=args.every,
+        build=not args.no_build,
+        options=Options(date_order=args.date_format),
+        until_idle=args.until_idle,
+        select=args.select,
+    )
+    return 0
+
+
 def _cmd_summary(args: argparse.Namespace) -> int:
     from retail_analytics import pipeline
 
@@ -246,6 +262,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=42, help="seed of the trees and of ALS")
     p.add_argument("--no-build", action="store_true", help="write the scores only; do not run dbt")
     p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser(
+        "watch",
+        help="load files as they land in a folder (Spark Structured Streaming), then build",
+    )
+    p.add_argument("landing", type=Path, help="the landing folder (land a file by renaming it in)")
+    p.add_argument(
+        "--every", type=float, default=10, help="seconds between looks at the folder (10)"
+    )
+    p.add_argument("--no-build", action="store_true", help="load only; do not run dbt")
+    p.add_argument(
+        "--checkpoint", type=Path, help="the stream's checkpoint (default: in the warehouse)"
+    )
+    p.add_argument(
+        "--until-idle",
+        type=float,
+        help="stop once this many seconds pass with no new file (default: run until stopped)",
+    )
+    p.add_argument("--date-format", choices=["day-first", "month-first"], help="as for ingest")
+    p.add_argument(
+        "--select",
+        nargs="+",
+        help="build only these dbt selectors and their tests (default: every model and test)",
+    )
+    p.set_defaults(func=_cmd_watch)
 
     p = sub.add_parser("summary", help="row counts of the built models and where the docs are")
     p.set_defaults(func=_cmd_summary)
