@@ -20,7 +20,9 @@ from .helpers import BIN, lake_env
 
 pytestmark = pytest.mark.slow
 
-MART = "fct_country_revenue_monthly"
+# a mart whose every test is in `--select +MART` (the build publishes it); the revenue marts'
+# reconciliation test reads every revenue mart, so they publish after a full build only
+MART = "dim_products"
 
 
 def land(path: Path, folder: Path) -> Path:
@@ -71,8 +73,8 @@ def test_files_landing_while_it_runs_reach_staging_and_a_published_mart(empty_la
     watcher.start()
     published = f"marts.{MART}"
     wait_for(lambda: spark.catalog.tableExists(published), 900, "the first build to publish")
-    orders = spark.sql(f"select sum(orders) from {published}").first()[0]
-    assert orders > 0
+    products = spark.table(published).count()
+    assert products > 0
     # while it runs: a file of no known layout, then a good one
     land(bad, landing)
     land(second, landing)
@@ -84,8 +86,8 @@ def test_files_landing_while_it_runs_reach_staging_and_a_published_mart(empty_la
     assert statuses == {"first.csv": "loaded", "bad.csv": "refused", "second.csv": "loaded"}
     staged = spark.table("staging.stg_online_retail__invoice_lines").count()
     assert staged == 3_000  # both files, every line once
-    # the second file's invoices reached the published mart: it counts more orders now
-    assert spark.sql(f"select sum(orders) from {published}").first()[0] > orders
+    # the second file's products reached the published mart
+    assert spark.table(published).count() > products
 
 
 @pytest.mark.e2e
