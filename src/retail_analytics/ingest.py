@@ -55,6 +55,10 @@ CONFLICT = (
     "invoice already loaded from another file with other lines (a corrected re-export is "
     "not applied: see README)"
 )
+# A line of an invoice the lake holds from another file in another month: an invoice is
+# dated once, so its number was reused (a different sale). Loaded, it would join the old
+# invoice, and an incremental build rewriting one month would number its lines apart.
+OTHER_MONTH = "invoice already loaded from another file in another month (its number reused?)"
 
 
 @dataclass(frozen=True)
@@ -155,7 +159,8 @@ def classify(spark: SparkSession, parsed: DataFrame, dataset: Dataset, load_id: 
     line the lake already holds (as many times) is a duplicate, so overlapping files, a
     workbook's repeated sheet and a file split inside an invoice all load each line once.
     Where an invoice's lines partly match the lake and partly not, the new ones are a
-    corrected re-export and are rejected (CONFLICT). Stock datasets are compared by unit (a
+    corrected re-export and are rejected (CONFLICT), as are new lines of an invoice the lake
+    holds in another month (OTHER_MONTH). Stock datasets are compared by unit (a
     location's snapshot or receipts of a day): a unit in the lake is skipped whole. A
     rejected line whose raw text is already in the rejects is a duplicate too.
     """
@@ -174,7 +179,12 @@ def classify(spark: SparkSession, parsed: DataFrame, dataset: Dataset, load_id: 
         key = [*unit, "_code", "quantity", "unit_price", "invoiced_at"]
         code = F.upper(F.trim(F.col("stock_code"))).alias("_code")
         held = lake_rows.select(*unit, code, *key[2:]).groupBy(*key).agg(F.count("*").alias("_n"))
-        known = lake_rows.select(*unit).distinct().withColumn("_known", F.lit(True))
+        month = F.trunc(F.col("invoiced_at"), "month")
+        known = lake_rows.groupBy(*unit).agg(
+            F.lit(True).alias("_known"),
+            F.min(month).alias("_known_first"),
+            F.max(month).alias("_known_last"),
+        )
         df = df.withColumn("_code", F.upper(F.trim(F.col("stock_code"))))
         nth = F.row_number().over(Window.partitionBy(*key).orderBy("_source_row"))
         df = (
@@ -185,9 +195,20 @@ def classify(spark: SparkSession, parsed: DataFrame, dataset: Dataset, load_id: 
         duplicate = valid & (F.col("_nth") <= F.coalesce(F.col("_n"), F.lit(0)))
         df = df.withColumn("_dup", duplicate)
         overlap = F.max(F.col("_dup").cast("int")).over(Window.partitionBy(*unit))
-        conflict = valid & ~F.col("_dup") & F.col("_known").isNotNull() & (overlap == 1)
+        new_line = valid & ~F.col("_dup") & F.col("_known").isNotNull()
+        conflict = new_line & (overlap == 1)
+        elsewhere = new_line & ((month != F.col("_known_first")) | (month != F.col("_known_last")))
+        # a line rejected here parsed well, so parse kept no raw text for it: its parsed
+        # values stand in (built for these lines only)
+        values = F.to_json(F.struct(*dataset.column_names))
         df = df.withColumn(
-            "_reject_reason", F.when(conflict, F.lit(CONFLICT)).otherwise(F.col("_reject_reason"))
+            "_reject_reason",
+            F.when(conflict, F.lit(CONFLICT))
+            .when(elsewhere, F.lit(OTHER_MONTH))
+            .otherwise(F.col("_reject_reason")),
+        ).withColumn(
+            "_raw_record",
+            F.coalesce(F.col("_raw_record"), F.when(conflict | elsewhere, values)),
         )
     else:
         seen = lake_rows.select(*unit).distinct().withColumn("_known", F.lit(True))

@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from retail_analytics import generate, ingest, watch
@@ -32,6 +33,18 @@ def land(path: Path, folder: Path) -> Path:
     return hidden.rename(folder / path.name)
 
 
+def halves(path: Path) -> tuple[Path, Path]:
+    """The generated file cut in two by invoice month: the first months, then the rest
+    (generated files of other seeds reuse the same invoice numbers)."""
+    lines = pd.read_csv(path, dtype=str, keep_default_na=False)
+    month = lines["invoiced_at"].str[:7]
+    cut = sorted(month.unique())[len(month.unique()) // 2]
+    first, second = path.with_name("first.csv"), path.with_name("second.csv")
+    lines[month < cut].to_csv(first, index=False)
+    lines[month >= cut].to_csv(second, index=False)
+    return first, second
+
+
 def wait_for(check, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not check():
@@ -49,8 +62,7 @@ def test_files_landing_while_it_runs_reach_staging_and_a_published_mart(empty_la
     landing, files = tmp_path / "landing", tmp_path / "files"
     landing.mkdir()
     files.mkdir()
-    first = generate.write(files / "first.csv", 1_500, seed=31, progress=False)
-    second = generate.write(files / "second.csv", 1_500, seed=32, progress=False)
+    first, second = halves(generate.write(files / "all.csv", 3_000, seed=31, progress=False))
     bad = files / "bad.csv"
     bad.write_text("order,amount\n1,2\n")
     land(first, landing)  # before the watcher starts: its first batch
