@@ -57,7 +57,10 @@ NUMERIC = (
     ("is_one_time_buyer", "cast(frequency = 1 as double)"),
     ("active_month_share", "active_months_to_date / (1 + days_since_first_purchase / 30.44)"),
     ("log_orders_last_3_months", "ln(1 + orders_last_3_months)"),
-    ("orders_trend", "ln(1 + orders_last_3_months) - ln(1 + orders_previous_3_months)"),
+    # the three months before, not the trend against them: a linear model is the same
+    # either way, but with the trend beside the recent orders its coefficient came out
+    # positive, and "ordering more than before" read as a reason to lapse
+    ("log_orders_previous_3_months", "ln(1 + orders_previous_3_months)"),
     (
         "log_net_revenue_last_3_months",
         "ln(1 + greatest(cast(net_revenue_last_3_months as double), 0))",
@@ -77,7 +80,7 @@ WORDS = {
     "is_one_time_buyer": ("one order only", "repeat buyer"),
     "active_month_share": ("buys in most months", "buys in few months"),
     "log_orders_last_3_months": ("many recent orders", "few recent orders"),
-    "orders_trend": ("ordering more than before", "ordering less than before"),
+    "log_orders_previous_3_months": ("many orders 4-6 months ago", "few orders 4-6 months ago"),
     "log_net_revenue_last_3_months": ("high recent spend", "low recent spend"),
     "return_rate_capped": ("returns much", "returns little"),
     "log_categories_to_date": ("buys many categories", "buys few categories"),
