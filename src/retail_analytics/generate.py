@@ -26,6 +26,16 @@ CHUNK_LINES = 1_000_000
 MIN_LINES, MAX_LINES = 1_000, 100_000_000
 START, END = datetime(2009, 12, 1), datetime(2011, 12, 10)
 FIRST_INVOICE = 489_434
+DEFAULT_SEED = 42
+
+
+def first_invoice(seed: int) -> int:
+    """The first invoice number of a seed's data: the UCI's for the default seed, and a
+    million apart for each other seed (mod 100), so files of other seeds are other sales,
+    not new lines of the same invoice numbers."""
+    return FIRST_INVOICE + (seed - DEFAULT_SEED) % 100 * 1_000_000
+
+
 FIRST_CUSTOMER = 12_346
 
 # --- vocabulary ----------------------------------------------------------------------------
@@ -351,7 +361,7 @@ def _invoice_numbers(kind: np.ndarray, first: int) -> np.ndarray:
 
 
 def _chunk_lines(
-    rng: np.random.Generator, cat: Catalogue, inv: Invoices, lo: int, hi: int
+    rng: np.random.Generator, cat: Catalogue, inv: Invoices, lo: int, hi: int, first: int
 ) -> pa.Table:
     """The lines of invoices lo..hi-1 as an Arrow table."""
     kind, cust, n_lines = inv.kind[lo:hi].copy(), inv.customer[lo:hi], inv.n_lines[lo:hi]
@@ -433,7 +443,7 @@ def _chunk_lines(
     code[copy], desc[copy], price[copy] = code[ref_line], desc[ref_line], price[ref_line]
     qty[copy] = -np.maximum(1, qty[ref_line] // rng.integers(1, 3, int(copy.sum())))
 
-    invoice = _invoice_numbers(kind, FIRST_INVOICE + lo)[line_inv]
+    invoice = _invoice_numbers(kind, first + lo)[line_inv]
     customer_id = np.where(cust >= 0, cat.customer_ids[np.maximum(cust, 0)], None)[line_inv]
     return pa.table(
         {
@@ -466,7 +476,8 @@ def generate_tables(
     edges = [0, *sorted(set((bounds + 1).tolist())), len(inv.n_lines)]
     for i, (lo, hi) in enumerate(itertools.pairwise(edges)):
         if hi > lo:
-            table = _chunk_lines(np.random.default_rng([seed, i]), cat, inv, lo, hi)
+            rng = np.random.default_rng([seed, i])
+            table = _chunk_lines(rng, cat, inv, lo, hi, first_invoice(seed))
             if layout != "retail_generator":
                 table = LAYOUTS[layout](table, np.random.default_rng([seed, i, 1]))
             yield table
@@ -529,7 +540,7 @@ def marketplace_orders(table: pa.Table, rng: np.random.Generator) -> pa.Table:
     rate = np.select([currency == "EUR", currency == "USD"], [EUR_PER_GBP, USD_PER_GBP], 1.0)
     price = _priced(sales["unit_price"].to_numpy(), rate)
     number = sales["invoice"].astype(int).to_numpy()
-    order = [f"205-{n:07d}-{(n * 7919) % 10_000_000:07d}" for n in number]
+    order = [f"{200 + n // 10**7}-{n % 10**7:07d}-{n * 7919 % 10**7:07d}" for n in number]
     buyer = [
         None if c is None else f"A{int(c) * 2654435761 % 16**10:010X}" for c in sales["customer_id"]
     ]

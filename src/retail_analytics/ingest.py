@@ -196,19 +196,22 @@ def classify(spark: SparkSession, parsed: DataFrame, dataset: Dataset, load_id: 
         df = df.withColumn("_dup", duplicate)
         overlap = F.max(F.col("_dup").cast("int")).over(Window.partitionBy(*unit))
         new_line = valid & ~F.col("_dup") & F.col("_known").isNotNull()
-        conflict = new_line & (overlap == 1)
-        elsewhere = new_line & ((month != F.col("_known_first")) | (month != F.col("_known_last")))
+        other_month = (month != F.col("_known_first")) | (month != F.col("_known_last"))
+        # the flags as columns first, then the reason: each is read before it is replaced
+        df = df.withColumn("_conflict", new_line & (overlap == 1)).withColumn(
+            "_elsewhere", new_line & other_month
+        )
         # a line rejected here parsed well, so parse kept no raw text for it: its parsed
         # values stand in (built for these lines only)
+        flagged = F.col("_conflict") | F.col("_elsewhere")
         values = F.to_json(F.struct(*dataset.column_names))
         df = df.withColumn(
-            "_reject_reason",
-            F.when(conflict, F.lit(CONFLICT))
-            .when(elsewhere, F.lit(OTHER_MONTH))
-            .otherwise(F.col("_reject_reason")),
+            "_raw_record", F.coalesce(F.col("_raw_record"), F.when(flagged, values))
         ).withColumn(
-            "_raw_record",
-            F.coalesce(F.col("_raw_record"), F.when(conflict | elsewhere, values)),
+            "_reject_reason",
+            F.when(F.col("_conflict"), F.lit(CONFLICT))
+            .when(F.col("_elsewhere"), F.lit(OTHER_MONTH))
+            .otherwise(F.col("_reject_reason")),
         )
     else:
         seen = lake_rows.select(*unit).distinct().withColumn("_known", F.lit(True))
@@ -262,7 +265,10 @@ def _load_part(
     partition = (
         [F.expr(dataset.partition[1]).alias(dataset.partition[0])] if dataset.partition else []
     )
-    classified = classify(spark, parsed, dataset, load_id).persist()
+    # computed once, lineage cut: classify reads the lake with this load's own rows, so
+    # evaluated again after the data rows are appended (a cache partition recomputed) it
+    # would see them and call the file's other lines conflicts
+    classified = classify(spark, parsed, dataset, load_id).localCheckpoint(eager=True)
     try:
         counts = {r["_status"]: r["count"] for r in classified.groupBy("_status").count().collect()}
         if counts.get("loaded"):

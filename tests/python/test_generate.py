@@ -117,7 +117,8 @@ def test_channel_exports_hold_the_sales_of_the_generated_lines(exports):
 
 def test_the_marketplace_report_has_its_own_ids_currencies_and_fees(exports):
     report = exports["marketplace_orders"]
-    assert report["order-id"].str.fullmatch(r"205-\d{7}-\d{7}").all()
+    assert report["order-id"].str.fullmatch(r"2\d\d-\d{7}-\d{7}").all()
+    assert report.groupby("order-id")["purchase-date"].nunique().max() == 1
     assert set(report.currency) <= {"GBP", "EUR", "USD"} and (report.currency == "EUR").any()
     assert report["ship-country"].str.fullmatch("[A-Z]{2}").all()
     euro = report[report.currency == "EUR"]
@@ -142,3 +143,17 @@ def test_the_till_export_has_stores_voids_and_few_loyalty_cards(exports):
 def test_an_unknown_layout_is_refused():
     with pytest.raises(generate.GenerateError, match="layout"):
         next(generate.generate_tables(1_000, 1, "pos"))
+
+
+def test_other_seeds_write_other_invoice_numbers():
+    numbers = {
+        seed: set(
+            pa.concat_tables(generate.generate_tables(1_000, seed))
+            .column("invoice")
+            .to_pandas()
+            .str.lstrip("CA")
+        )
+        for seed in (generate.DEFAULT_SEED, 7, 8)
+    }
+    assert min(int(n) for n in numbers[generate.DEFAULT_SEED]) == generate.FIRST_INVOICE
+    assert not numbers[7] & numbers[8] and not numbers[7] & numbers[generate.DEFAULT_SEED]
