@@ -659,19 +659,18 @@ def write(
                 text = frame.to_json(orient="records", lines=True, date_format="iso")
                 sink.write(text.encode())
                 count(table.num_rows)
-    else:  # xlsx: one sheet per invoice year, as in the UCI workbook
+    else:  # xlsx: one sheet per invoice year, as in the UCI workbook (an export: one)
         import pandas as pd
 
         frame = pa.concat_tables(list(tables)).to_pandas()
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            if layout != "retail_generator":  # an export: one sheet
+            if layout == "retail_generator":
+                for year, part in frame.groupby(frame["invoiced_at"].dt.year):
+                    part.to_excel(writer, sheet_name=f"Year {year}", index=False)
+                    count(len(part))
+            else:  # an export: one sheet
                 frame.to_excel(writer, sheet_name="Sheet1", index=False)
                 count(len(frame))
-            for year, part in (
-                frame.groupby(frame["invoiced_at"].dt.year) if layout == "retail_generator" else ()
-            ):
-                part.to_excel(writer, sheet_name=f"Year {year}", index=False)
-                count(len(part))
     bar.close()
     log.info("wrote %s lines to %s", f"{written[0]:,}", path)
     return path

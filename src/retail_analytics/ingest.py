@@ -275,8 +275,6 @@ def _load_part(
             rows = classified.where("_status = 'loaded'").select(
                 *dataset.column_names, *meta, *partition
             )
-            # in the table's order: a lake made before a column was added has it last
-            rows = rows.select(*spark.table(dataset.table).columns)
             if dataset.partition:  # one file per month the load touches, not one per task
                 rows = rows.repartition(dataset.partition[0])
             rows.write.insertInto(dataset.table)
@@ -396,6 +394,15 @@ def _log_load(
     spark.createDataFrame([row], spark.table(LOAD_LOG).schema).write.insertInto(LOAD_LOG)
 
 
+def prepare(spark: SparkSession, report: Callable[[str], None] | None = None) -> None:
+    """Before a run of loads: the raw tables there and up to date, and the rows of loads
+    killed half-way deleted (`report`, default the log, hears of them)."""
+    ensure_tables(spark)
+    cleaned = lake.recover(spark)
+    if cleaned:
+        (report or log.warning)(cleaned)
+
+
 def ingest(
     spark: SparkSession,
     path: Path,
@@ -409,10 +416,7 @@ def ingest(
     files, skipped = discover(path)
     if not files:
         raise IngestError(f"{path}: no data files (known endings: {', '.join(sorted(FORMATS))})")
-    ensure_tables(spark)
-    cleaned = lake.recover(spark)
-    if cleaned:
-        (report or log.warning)(cleaned)
+    prepare(spark, report)
     results = []
     for f in files:
         log.info("ingesting %s", f)

@@ -52,12 +52,7 @@ def ingest_paths(paths: Sequence[Path], options=None) -> list:
     for path in paths:
         loaded, skipped = ingest.ingest(spark, Path(path), report=print, options=options)
         for result in loaded:
-            if result.refused:
-                print(f"error: {result.summary()}", file=sys.stderr, flush=True)
-                continue
-            print(result.summary())
-            for note in result.notes:
-                print(f"  note: {note}")
+            print_result(result)
         for other in skipped:
             print(f"{other}: skipped (not a data file ingest reads)")
         results.extend(loaded)
@@ -73,6 +68,16 @@ def ingest_paths(paths: Sequence[Path], options=None) -> list:
     if rejected:
         print(f"  {rejected:,} rejected lines are in {ingest.REJECTS}, with the reason for each")
     return results
+
+
+def print_result(result) -> None:
+    """A file's line: `error: …` on stderr for a refused file, else its counts and notes."""
+    if result.refused:
+        print(f"error: {result.summary()}", file=sys.stderr, flush=True)
+        return
+    print(result.summary(), flush=True)
+    for note in result.notes:
+        print(f"  note: {note}", flush=True)
 
 
 def dbt(args: Sequence[str]) -> None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from retail_analytics import ingest, lake, pipeline
+from retail_analytics import ingest, pipeline
 from retail_analytics.errors import RetailError
 from retail_analytics.rules import Options
 from retail_analytics.spark import get_spark
@@ -100,10 +100,7 @@ def process(
     next batch builds again. Returns what it did."""
     spark = get_spark()
     batch = Batch(batch_id, [p for p, _ in sorted(paths)])
-    ingest.ensure_tables(spark)
-    cleaned = lake.recover(spark)  # a load killed in an earlier batch
-    if cleaned:
-        print(cleaned, flush=True)
+    ingest.prepare(spark, report=print)  # a load killed in an earlier batch
     for path in batch.files:
         if not path.exists():  # removed since it was listed
             print(f"{path.name}: gone before it was read; skipped", flush=True)
@@ -114,8 +111,7 @@ def process(
             print(f"error: {exc}", flush=True)
             continue
         batch.results.append(result)
-        line = result.summary()
-        print(f"error: {line}" if result.refused else line, flush=True)
+        pipeline.print_result(result)
     if build and any(r.rows_loaded for r in batch.results):
         started = time.monotonic()
         try:
