@@ -8,9 +8,9 @@ customers as (
 
 ),
 
-lines as (
+invoices as (
 
-    select * from {{ ref('int_invoice_lines_valued') }}
+    select * from {{ ref('int_invoices_aggregated') }}
 
 ),
 
@@ -74,8 +74,9 @@ totals as (
 
     select
         sum(net_revenue) as all_net_revenue,
-        sum(case when has_customer then net_revenue else 0 end) as customer_net_revenue
-    from lines
+        sum(case when customer_id is not null then net_revenue else 0 end)
+            as customer_net_revenue
+    from invoices
 
 ),
 

@@ -1,10 +1,11 @@
 -- One row per country and month, from the country's first month with sales to the last
 -- month of data (months without sales are zero rows, so growth compares real neighbours).
+-- Read from the invoices (one row each), not the lines: an invoice is one country's.
 with
 
-lines as (
+invoices as (
 
-    select * from {{ ref('int_invoice_lines_valued') }}
+    select * from {{ ref('int_invoices_aggregated') }}
 
 ),
 
@@ -22,19 +23,23 @@ months as (
 
 monthly as (
 
+    -- money in decimal(18, 2) before any division: shares and growth are then computed at
+    -- full scale and rounded once (a sum of the invoices' sums is decimal(38, 2), whose
+    -- quotients Spark rounds to 6 places first)
     select
         country,
         invoice_month as revenue_month,
-        sum(gross_sales) as gross_sales,
-        sum(returns) as returns,
-        sum(net_revenue) as net_revenue,
-        sum(contra_revenue) as contra_revenue,
-        sum(postage_income) as postage_income,
-        sum(fees_and_charges) as fees_and_charges,
-        sum(other_service_amount) as other_service_amount,
-        count(distinct case when line_type = 'sale' then invoice_id end) as orders,
-        count(distinct case when line_type = 'sale' then customer_id end) as customers
-    from lines
+        cast(sum(gross_sales) as decimal(18, 2)) as gross_sales,
+        cast(sum(returns) as decimal(18, 2)) as returns,
+        cast(sum(net_revenue) as decimal(18, 2)) as net_revenue,
+        cast(sum(contra_revenue) as decimal(18, 2)) as contra_revenue,
+        cast(sum(postage_income) as decimal(18, 2)) as postage_income,
+        cast(sum(fees_and_charges) as decimal(18, 2)) as fees_and_charges,
+        cast(sum(other_service_amount) as decimal(18, 2)) as other_service_amount,
+        -- an order: an invoice with a sale line
+        count_if(sale_line_count > 0) as orders,
+        count(distinct case when sale_line_count > 0 then customer_id end) as customers
+    from invoices
     group by 1, 2
 
 ),

@@ -1,9 +1,10 @@
 -- One row per country over the whole period, ranked by net revenue, with its region.
+-- Read from the invoices (one row each), not the lines: an invoice is one country's.
 with
 
-lines as (
+invoices as (
 
-    select * from {{ ref('int_invoice_lines_valued') }}
+    select * from {{ ref('int_invoices_aggregated') }}
 
 ),
 
@@ -17,18 +18,19 @@ totals as (
 
     select
         country,
-        sum(gross_sales) as gross_sales,
-        sum(returns) as returns,
-        sum(net_revenue) as net_revenue,
-        sum(contra_revenue) as contra_revenue,
-        sum(postage_income) as postage_income,
-        sum(fees_and_charges) as fees_and_charges,
-        sum(other_service_amount) as other_service_amount,
-        count(distinct case when line_type = 'sale' then invoice_id end) as orders,
-        count(distinct case when line_type = 'sale' then customer_id end) as customers,
+        cast(sum(gross_sales) as decimal(18, 2)) as gross_sales,
+        cast(sum(returns) as decimal(18, 2)) as returns,
+        cast(sum(net_revenue) as decimal(18, 2)) as net_revenue,
+        cast(sum(contra_revenue) as decimal(18, 2)) as contra_revenue,
+        cast(sum(postage_income) as decimal(18, 2)) as postage_income,
+        cast(sum(fees_and_charges) as decimal(18, 2)) as fees_and_charges,
+        cast(sum(other_service_amount) as decimal(18, 2)) as other_service_amount,
+        -- an order: an invoice with a sale line
+        count_if(sale_line_count > 0) as orders,
+        count(distinct case when sale_line_count > 0 then customer_id end) as customers,
         min(invoice_month) as first_month,
         max(invoice_month) as last_month
-    from lines
+    from invoices
     group by 1
 
 ),

@@ -4,9 +4,9 @@
 {%- set n = var('trend_months') | int %}
 with
 
-lines as (
+customer_months as (
 
-    select * from {{ ref('int_invoice_lines_valued') }}
+    select * from {{ ref('int_customer_product_months') }}
 
 ),
 
@@ -116,6 +116,9 @@ totals as (
         sum(gross_sales) as gross_sales,
         sum(returns) as returns,
         sum(net_revenue) as net_revenue,
+        -- invoices with a sale of the product: an invoice is on one day, so the days'
+        -- counts add up to the product's
+        sum(orders) as orders,
         min(sales_date) as first_sales_date,
         max(sales_date) as last_sales_date,
         sum(
@@ -141,14 +144,13 @@ totals as (
 
 ),
 
-customers as (
+-- known customers who bought the product (returned-only products have none)
+buyers as (
 
     select
         stock_code,
-        count(distinct case when line_type = 'sale' then invoice_id end) as orders,
-        count(distinct case when line_type = 'sale' then customer_id end) as customers
-    from lines
-    where is_goods_movement
+        count(distinct customer_id) as customers
+    from customer_months
     group by 1
 
 ),
@@ -157,8 +159,7 @@ ranked as (
 
     select
         totals.*,
-        customers.orders,
-        customers.customers,
+        coalesce(buyers.customers, 0) as customers,
         rank() over (order by totals.net_revenue desc) as net_revenue_rank,
         coalesce(
             sum(greatest(totals.net_revenue, 0)) over (
@@ -168,8 +169,8 @@ ranked as (
             0
         ) / sum(greatest(totals.net_revenue, 0)) over () as cumulative_share_before
     from totals
-    inner join customers
-        on totals.stock_code = customers.stock_code
+    left join buyers
+        on totals.stock_code = buyers.stock_code
 
 ),
 
