@@ -55,10 +55,11 @@ CONFLICT = (
     "invoice already loaded from another file with other lines (a corrected re-export is "
     "not applied: see README)"
 )
-# A line of an invoice the lake holds from another file in another month: an invoice is
+# A line of an invoice the lake holds from another file on another day: an invoice is
 # dated once, so its number was reused (a different sale). Loaded, it would join the old
-# invoice, and an incremental build rewriting one month would number its lines apart.
-OTHER_MONTH = "invoice already loaded from another file in another month (its number reused?)"
+# invoice (its day, customer and country no longer one, which the marts count invoices by),
+# and in another month an incremental build of one month would number its lines apart.
+REUSED_INVOICE = "invoice already loaded from another file on another day (its number reused?)"
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ def classify(spark: SparkSession, parsed: DataFrame, dataset: Dataset, load_id: 
     workbook's repeated sheet and a file split inside an invoice all load each line once.
     Where an invoice's lines partly match the lake and partly not, the new ones are a
     corrected re-export and are rejected (CONFLICT), as are new lines of an invoice the lake
-    holds in another month (OTHER_MONTH). Stock datasets are compared by unit (a
+    holds on another day (REUSED_INVOICE). Stock datasets are compared by unit (a
     location's snapshot or receipts of a day): a unit in the lake is skipped whole. A
     rejected line whose raw text is already in the rejects is a duplicate too.
     """
@@ -179,11 +180,11 @@ def classify(spark: SparkSession, parsed: DataFrame, dataset: Dataset, load_id: 
         key = [*unit, "_code", "quantity", "unit_price", "invoiced_at"]
         code = F.upper(F.trim(F.col("stock_code"))).alias("_code")
         held = lake_rows.select(*unit, code, *key[2:]).groupBy(*key).agg(F.count("*").alias("_n"))
-        month = F.trunc(F.col("invoiced_at"), "month")
+        day = F.to_date(F.col("invoiced_at"))
         known = lake_rows.groupBy(*unit).agg(
             F.lit(True).alias("_known"),
-            F.min(month).alias("_known_first"),
-            F.max(month).alias("_known_last"),
+            F.min(day).alias("_known_first"),
+            F.max(day).alias("_known_last"),
         )
         df = df.withColumn("_code", F.upper(F.trim(F.col("stock_code"))))
         nth = F.row_number().over(Window.partitionBy(*key).orderBy("_source_row"))
@@ -196,10 +197,10 @@ def classify(spark: SparkSession, parsed: DataFrame, dataset: Dataset, load_id: 
         df = df.withColumn("_dup", duplicate)
         overlap = F.max(F.col("_dup").cast("int")).over(Window.partitionBy(*unit))
         new_line = valid & ~F.col("_dup") & F.col("_known").isNotNull()
-        other_month = (month != F.col("_known_first")) | (month != F.col("_known_last"))
+        other_day = (day != F.col("_known_first")) | (day != F.col("_known_last"))
         # the flags as columns first, then the reason: each is read before it is replaced
         df = df.withColumn("_conflict", new_line & (overlap == 1)).withColumn(
-            "_elsewhere", new_line & other_month
+            "_elsewhere", new_line & other_day
         )
         # a line rejected here parsed well, so parse kept no raw text for it: its parsed
         # values stand in (built for these lines only)
@@ -210,7 +211,7 @@ def classify(spark: SparkSession, parsed: DataFrame, dataset: Dataset, load_id: 
         ).withColumn(
             "_reject_reason",
             F.when(F.col("_conflict"), F.lit(CONFLICT))
-            .when(F.col("_elsewhere"), F.lit(OTHER_MONTH))
+            .when(F.col("_elsewhere"), F.lit(REUSED_INVOICE))
             .otherwise(F.col("_reject_reason")),
         )
     else:
