@@ -77,6 +77,14 @@ def main() -> None:
         default=dt.date(2011, 12, 10),
         help="the first file's day: the day after the lake's last (the UCI data: 2011-12-10)",
     )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=1000,
+        help="file i is generated with seed SEED+i; its invoice numbers are the seed's "
+        "(generate.first_invoice: seeds 100 apart share them), so a second run on the same "
+        "lake needs seeds it has not used, or ingest rejects the lines as reused invoices",
+    )
     parser.add_argument("--every", type=float, default=5, help="the watcher's trigger, seconds")
     parser.add_argument("--pause", type=float, default=5, help="seconds between two landings")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait a batch")
@@ -91,7 +99,7 @@ def main() -> None:
     files = []
     for i in range(args.files):
         path = ready / f"sales_{args.first_day + dt.timedelta(days=i)}.csv"
-        n = day_file(path, args.lines, seed=1000 + i, day=args.first_day + dt.timedelta(days=i))
+        n = day_file(path, args.lines, args.seed + i, args.first_day + dt.timedelta(days=i))
         files.append((path, n))
     print(f"{len(files)} files of {args.lines:,} lines in {ready}", flush=True)
 
