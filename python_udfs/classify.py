@@ -39,7 +39,7 @@ from scipy import sparse
 log = logging.getLogger(__name__)
 
 CLASSIFIER_VERSION = (
-    "product-classifier-1.1 (hashed tf-idf words+chars, logreg, rules; 1,824 labelled)"
+    "product-classifier-1.2 (hashed tf-idf words+chars, logreg, rules; 2,724 labelled)"
 )
 
 OTHER = "Other"

@@ -3,10 +3,11 @@
 Fits on the `train` rows of data/labelled_descriptions.csv, scores the `eval` rows and prints
 accuracy, macro-F1, per-category precision/recall and the confusion matrix. `--tune` runs the
 5-fold cross-validation on the train rows that chose the constants in `classify` (the eval
-rows play no part in it). `--fresh` scores the classifier as it ships (fitted on every
-labelled row, rules frozen) on data/fresh2_labelled.csv: descriptions drawn after the rules
-were written, none of them in the labelled set, labelled without seeing a prediction
-(`python_udfs/fresh_sample.py` draws them; data/README.md says how they were labelled).
+rows play no part in it). `--fresh [--round N]` scores the classifier as it ships (fitted on
+every labelled row, rules frozen) on data/fresh3_labelled.csv (or round N's): descriptions
+drawn after the rules were written, none of them in the labelled set, labelled without
+seeing a prediction (`python_udfs/fresh_sample.py` draws them; data/README.md says how they
+were labelled).
 """
 
 from __future__ import annotations
@@ -61,7 +62,10 @@ def evaluate(**params: float) -> Evaluation:
     return score(clf.fit(train["description"], train["category"], **params), held_out)
 
 
-FRESH_CSV = clf.LABELLED_CSV.parent / "fresh2_labelled.csv"
+# the fresh samples by round; each scores the classifier fitted before it was drawn (round
+# 1 then joined the training rows of 1.1, round 2 those of 1.2: data/README.md)
+FRESH_CSVS = {n: clf.LABELLED_CSV.parent / f"fresh{n}_labelled.csv" for n in (2, 3)}
+FRESH_CSV = FRESH_CSVS[3]
 
 
 def fresh(path: Path = FRESH_CSV) -> dict[str, Evaluation]:
@@ -74,6 +78,9 @@ def fresh(path: Path = FRESH_CSV) -> dict[str, Evaluation]:
     results = {"all": score(model, rows)}
     for stratum, part in rows.groupby("stratum"):
         results[stratum] = score(model, part)
+    if "labeller_unsure" in rows:  # round 3: the rows its labeller called ambiguous
+        for flag, part in rows.groupby("labeller_unsure"):
+            results["labeller " + ("unsure" if flag == "true" else "sure")] = score(model, part)
     return results
 
 
@@ -154,9 +161,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--fresh", action="store_true", help="score the shipped model on the fresh sample"
     )
+    parser.add_argument(
+        "--round",
+        type=int,
+        choices=sorted(FRESH_CSVS),
+        default=max(FRESH_CSVS),
+        dest="round_",
+        help="with --fresh: which fresh sample (default: the latest)",
+    )
     args = parser.parse_args(argv)
     if args.fresh:
-        return main_fresh(args.errors)
+        return main_fresh(args.errors, FRESH_CSVS[args.round_])
     train, held_out = split()
     print(f"classifier: {clf.CLASSIFIER_VERSION}")
     print(f"labelled: {len(train)} train, {len(held_out)} eval rows ({clf.LABELLED_CSV.name})")
@@ -184,10 +199,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def main_fresh(errors: bool) -> int:
-    """Print the shipped classifier's scores on the fresh sample, per stratum."""
+def main_fresh(errors: bool, path: Path = FRESH_CSV) -> int:
+    """Print the shipped classifier's scores on a fresh sample, per stratum."""
     print(f"classifier: {clf.CLASSIFIER_VERSION}, fitted on every row of {clf.LABELLED_CSV.name}")
-    results = fresh()
+    print(f"fresh sample: {path.name}")
+    results = fresh(path)
     for name, result in results.items():
         print(
             f"fresh sample, {name}: {len(result.truth)} rows, accuracy {result.accuracy:.4f}, "

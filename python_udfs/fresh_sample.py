@@ -27,7 +27,24 @@ SEED = 20261201
 
 
 def out_path(round_: int) -> Path:
-    return DATA / ("fresh_sample_unlabelled.csv" if round_ == 1 else "fresh2_sample_unlabelled.csv")
+    return DATA / (
+        "fresh_sample_unlabelled.csv" if round_ == 1 else f"fresh{round_}_sample_unlabelled.csv"
+    )
+
+
+def round_files(before: int) -> list[Path]:
+    """The samples of the rounds before `before` (drawn and labelled: neither may be drawn
+    again)."""
+    files = []
+    for n in range(1, before):
+        files += [
+            DATA / ("fresh_labelled.csv" if n == 1 else f"fresh{n}_labelled.csv"),
+            out_path(n),
+        ]
+    return [f for f in files if f.exists()]
+
+
+TRAIN_BATCH_CSV = DATA / "train3_unlabelled.csv"
 
 
 def key(description: str) -> str:
@@ -85,21 +102,49 @@ def draw(
     return sample.reset_index(drop=True)[["description", "stratum", "revenue"]]
 
 
+def draw_train_batch(lines: pd.DataFrame, seen: pd.DataFrame, size: int) -> pd.DataFrame:
+    """`size` descriptions for training, uniform over the distinct descriptions no sample
+    holds yet (MD5 order of `key + ":train3"`)."""
+    lines = lines.assign(key=lines.Description.map(key))
+    lines = lines[lines.key != ""]
+    spelling = (
+        lines.groupby(["key", "Description"]).size().reset_index(name="n")
+        .sort_values(["key", "n", "Description"], ascending=[True, False, True])
+        .drop_duplicates("key")
+        .set_index("key")["Description"]
+    )  # fmt: skip
+    keys = spelling[~spelling.index.isin(set(seen.description.map(key)))]
+    picked = sorted(keys.index, key=lambda k: _md5(k + ":train3"))[:size]
+    return pd.DataFrame({"description": keys.loc[picked].to_numpy()})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path, help="folder with the two UCI files")
-    parser.add_argument("--round", type=int, choices=(1, 2), default=1, dest="round_")
+    parser.add_argument("--round", type=int, choices=(1, 2, 3), default=1, dest="round_")
+    parser.add_argument(
+        "--train-batch",
+        type=int,
+        metavar="N",
+        help="instead: N more descriptions to label for training, none of any round's",
+    )
     args = parser.parse_args()
     if not (args.data / "online_retail_ii_2009_2010.parquet").exists():
         sys.exit(f"no UCI files in {args.data}")
     seen = clf.load_labelled()[["description"]]
-    if args.round_ == 2:
-        first = pd.read_csv(DATA / "fresh_labelled.csv", dtype=str, keep_default_na=False)
-        seen = pd.concat([seen, first[["description"]]], ignore_index=True)
-        sample = draw(read_lines(args.data), seen, salt=":fresh2", seed=SEED + 1)
+    last = 4 if args.train_batch else args.round_
+    for path in round_files(last):
+        earlier = pd.read_csv(path, dtype=str, keep_default_na=False)
+        seen = pd.concat([seen, earlier[["description"]]], ignore_index=True)
+    if args.train_batch:
+        sample, out = (
+            draw_train_batch(read_lines(args.data), seen, args.train_batch),
+            TRAIN_BATCH_CSV,
+        )
     else:
-        sample = draw(read_lines(args.data), seen)
-    out = out_path(args.round_)
+        salt = ":fresh" if args.round_ == 1 else f":fresh{args.round_}"
+        sample = draw(read_lines(args.data), seen, salt=salt, seed=SEED + args.round_ - 1)
+        out = out_path(args.round_)
     sample.to_csv(out, index=False)
     print(f"{len(sample)} descriptions -> {out}")
 
