@@ -45,6 +45,9 @@ def round_files(before: int) -> list[Path]:
 
 
 TRAIN_BATCH_CSV = DATA / "train3_unlabelled.csv"
+# rows of the labelled set when each round (and the training batch, drawn with round 3) was
+# drawn: round 1 joined before round 2 was drawn; round 2 and the batch after round 3
+LABELLED_AT_DRAW = {1: 1_524, 2: 1_824, 3: 1_824}
 
 
 def key(description: str) -> str:
@@ -71,20 +74,27 @@ def read_lines(folder: Path) -> pd.DataFrame:
     return lines[lines.Description.notna() & (lines.Description != "")]
 
 
-def draw(
-    lines: pd.DataFrame, labelled: pd.DataFrame, salt: str = ":fresh", seed: int = SEED
-) -> pd.DataFrame:
-    """The two strata, without any key of `labelled` (descriptions) and without overlap."""
+def keyed(lines: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """The lines with their `key` (keyless ones dropped), and per key its most frequent
+    spelling."""
     lines = lines.assign(key=lines.Description.map(key))
     lines = lines[lines.key != ""]
-    seen = set(labelled.description.map(key))
-    # per key: the most frequent spelling, and the goods revenue of positive lines
     spelling = (
         lines.groupby(["key", "Description"]).size().reset_index(name="n")
         .sort_values(["key", "n", "Description"], ascending=[True, False, True])
         .drop_duplicates("key")
         .set_index("key")["Description"]
     )  # fmt: skip
+    return lines, spelling
+
+
+def draw(
+    lines: pd.DataFrame, labelled: pd.DataFrame, salt: str = ":fresh", seed: int = SEED
+) -> pd.DataFrame:
+    """The two strata, without any key of `labelled` (descriptions) and without overlap."""
+    lines, spelling = keyed(lines)
+    seen = set(labelled.description.map(key))
+    # per key: the most frequent spelling, and the goods revenue of positive lines
     sales = lines[(lines.Quantity > 0) & (lines.UnitPrice > 0)]
     revenue = (sales.Quantity * sales.UnitPrice).groupby(sales.key).sum()
     keys = pd.DataFrame({"description": spelling})
@@ -105,14 +115,7 @@ def draw(
 def draw_train_batch(lines: pd.DataFrame, seen: pd.DataFrame, size: int) -> pd.DataFrame:
     """`size` descriptions for training, uniform over the distinct descriptions no sample
     holds yet (MD5 order of `key + ":train3"`)."""
-    lines = lines.assign(key=lines.Description.map(key))
-    lines = lines[lines.key != ""]
-    spelling = (
-        lines.groupby(["key", "Description"]).size().reset_index(name="n")
-        .sort_values(["key", "n", "Description"], ascending=[True, False, True])
-        .drop_duplicates("key")
-        .set_index("key")["Description"]
-    )  # fmt: skip
+    _, spelling = keyed(lines)
     keys = spelling[~spelling.index.isin(set(seen.description.map(key)))]
     picked = sorted(keys.index, key=lambda k: _md5(k + ":train3"))[:size]
     return pd.DataFrame({"description": keys.loc[picked].to_numpy()})
@@ -131,8 +134,11 @@ def main() -> None:
     args = parser.parse_args()
     if not (args.data / "online_retail_ii_2009_2010.parquet").exists():
         sys.exit(f"no UCI files in {args.data}")
-    seen = clf.load_labelled()[["description"]]
-    last = 4 if args.train_batch else args.round_
+    # the labelled set as it was when the sample was drawn (rows are only ever appended),
+    # so a draw can be repeated after later rows joined
+    round_ = 3 if args.train_batch else args.round_
+    seen = clf.load_labelled()[["description"]].iloc[: LABELLED_AT_DRAW[round_]]
+    last = round_ + 1 if args.train_batch else round_
     for path in round_files(last):
         earlier = pd.read_csv(path, dtype=str, keep_default_na=False)
         seen = pd.concat([seen, earlier[["description"]]], ignore_index=True)
