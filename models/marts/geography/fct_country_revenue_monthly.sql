@@ -23,19 +23,12 @@ months as (
 
 monthly as (
 
-    -- money in decimal(18, 2) before any division: shares and growth are then computed at
-    -- full scale and rounded once (a sum of the invoices' sums is decimal(38, 2), whose
-    -- quotients Spark rounds to 6 places first)
+    -- the components in decimal(18, 2) before any division (see the macro): growth is
+    -- rounded once
     select
         country,
         invoice_month as revenue_month,
-        cast(sum(gross_sales) as decimal(18, 2)) as gross_sales,
-        cast(sum(returns) as decimal(18, 2)) as returns,
-        cast(sum(net_revenue) as decimal(18, 2)) as net_revenue,
-        cast(sum(contra_revenue) as decimal(18, 2)) as contra_revenue,
-        cast(sum(postage_income) as decimal(18, 2)) as postage_income,
-        cast(sum(fees_and_charges) as decimal(18, 2)) as fees_and_charges,
-        cast(sum(other_service_amount) as decimal(18, 2)) as other_service_amount,
+        {{ sum_revenue_components() }},
         -- an order: an invoice with a sale line
         count_if(sale_line_count > 0) as orders,
         count(distinct case when sale_line_count > 0 then customer_id end) as customers
