@@ -94,7 +94,7 @@ def draw(
     """The two strata, without any key of `labelled` (descriptions) and without overlap."""
     lines, spelling = keyed(lines)
     seen = set(labelled.description.map(key))
-    # per key: the most frequent spelling, and the goods revenue of positive lines
+    # per key: the goods revenue of positive lines
     sales = lines[(lines.Quantity > 0) & (lines.UnitPrice > 0)]
     revenue = (sales.Quantity * sales.UnitPrice).groupby(sales.key).sum()
     keys = pd.DataFrame({"description": spelling})
@@ -138,15 +138,13 @@ def main() -> None:
     # so a draw can be repeated after later rows joined
     round_ = 3 if args.train_batch else args.round_
     seen = clf.load_labelled()[["description"]].iloc[: LABELLED_AT_DRAW[round_]]
-    last = round_ + 1 if args.train_batch else round_
-    for path in round_files(last):
+    # the batch was drawn after round 3's sample, and leaves it out too
+    for path in round_files(round_ + 1 if args.train_batch else round_):
         earlier = pd.read_csv(path, dtype=str, keep_default_na=False)
         seen = pd.concat([seen, earlier[["description"]]], ignore_index=True)
     if args.train_batch:
-        sample, out = (
-            draw_train_batch(read_lines(args.data), seen, args.train_batch),
-            TRAIN_BATCH_CSV,
-        )
+        sample = draw_train_batch(read_lines(args.data), seen, args.train_batch)
+        out = TRAIN_BATCH_CSV
     else:
         salt = ":fresh" if args.round_ == 1 else f":fresh{args.round_}"
         sample = draw(read_lines(args.data), seen, salt=salt, seed=SEED + args.round_ - 1)
