@@ -94,6 +94,27 @@ def lake_environment(folder: Path) -> dict[str, str]:
     }
 
 
+def parse_spark_conf(text: str) -> dict[str, str]:
+    """`key=value` pairs separated by commas or white space (`RETAIL_SPARK_CONF`)."""
+    pairs = {}
+    for item in text.replace(",", " ").split():
+        key, sep, value = item.partition("=")
+        if not sep or not key.startswith("spark."):
+            raise SparkConfError(item)
+        pairs[key] = value
+    return pairs
+
+
+class SparkConfError(RetailError):
+    """A `RETAIL_SPARK_CONF` item that is not `spark.<name>=<value>`."""
+
+    def __init__(self, item: str) -> None:
+        super().__init__(
+            f"RETAIL_SPARK_CONF: {item!r} is not a Spark setting as key=value "
+            "(e.g. RETAIL_SPARK_CONF='spark.sql.adaptive.enabled=false')"
+        )
+
+
 @dataclass(frozen=True)
 class SparkSettings:
     """Where the embedded warehouse lives and how Spark is sized; read from the environment."""
@@ -124,7 +145,7 @@ class SparkSettings:
             ),
             driver_memory=env.get("RETAIL_DRIVER_MEMORY", default.driver_memory),
             ui_enabled=env.get("RETAIL_SPARK_UI", "true").lower() not in ("0", "false", "no"),
-            extra=dict(extra or {}),
+            extra={**parse_spark_conf(env.get("RETAIL_SPARK_CONF", "")), **(extra or {})},
         )
 
     @property

@@ -28,3 +28,19 @@ def test_missing_jars_say_what_to_run(tmp_path, monkeypatch):
     message = str(error.value)
     assert str(tmp_path) in message and "make jars" in message and "mvn" in message
     assert spark_module.DELTA_JARS[0] in message
+
+
+def test_retail_spark_conf_adds_settings_and_code_settings_win(monkeypatch):
+    monkeypatch.setenv("RETAIL_SPARK_CONF", "spark.sql.adaptive.enabled=false, spark.app.name=mine")
+    settings = SparkSettings.from_env(extra={"spark.app.name": "retail-serve"})
+    conf = settings.conf()
+    assert conf["spark.sql.adaptive.enabled"] == "false"
+    assert conf["spark.app.name"] == "retail-serve"  # what the caller passes wins
+    assert conf["spark.sql.extensions"].startswith(spark_module.DELTA_EXTENSION)
+
+
+@pytest.mark.parametrize("text", ["adaptive=false", "spark.sql.adaptive.enabled"])
+def test_a_malformed_retail_spark_conf_is_a_clear_error(monkeypatch, text):
+    monkeypatch.setenv("RETAIL_SPARK_CONF", text)
+    with pytest.raises(spark_module.SparkConfError, match="RETAIL_SPARK_CONF"):
+        SparkSettings.from_env()
