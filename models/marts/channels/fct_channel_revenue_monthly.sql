@@ -24,8 +24,8 @@ monthly as (
         sum(returns) as returns,
         sum(net_revenue) as net_revenue,
         sum(contra_revenue) as contra_revenue,
-        count_if(sale_line_count > 0) as orders,
-        count(distinct case when sale_line_count > 0 then customer_id end) as customers
+        count_if(is_purchase) as orders,
+        count(distinct case when is_purchase then customer_id end) as customers
     from invoices
     group by 1, 2
 
@@ -39,7 +39,7 @@ purchases as (
         sales_channel,
         invoice_month
     from invoices
-    where sale_line_count > 0 and customer_id is not null
+    where is_purchase and customer_id is not null
 
 ),
 

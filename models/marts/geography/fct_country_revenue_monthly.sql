@@ -30,8 +30,8 @@ monthly as (
         invoice_month as revenue_month,
         {{ sum_revenue_components() }},
         -- an order: an invoice with a sale line
-        count_if(sale_line_count > 0) as orders,
-        count(distinct case when sale_line_count > 0 then customer_id end) as customers
+        count_if(is_purchase) as orders,
+        count(distinct case when is_purchase then customer_id end) as customers
     from invoices
     group by 1, 2
 

@@ -20,8 +20,8 @@ totals as (
         country,
         {{ sum_revenue_components() }},
         -- an order: an invoice with a sale line
-        count_if(sale_line_count > 0) as orders,
-        count(distinct case when sale_line_count > 0 then customer_id end) as customers,
+        count_if(is_purchase) as orders,
+        count(distinct case when is_purchase then customer_id end) as customers,
         min(invoice_month) as first_month,
         max(invoice_month) as last_month
     from invoices
