@@ -8,12 +8,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-# Spark for the suite's lakes of a few thousand lines, in every process it starts (helpers'
-# `lake_env` copies the environment): whole-stage code generation and adaptive execution
-# cost more to plan than they save on queries of milliseconds. The main job on 50,000
-# lines: 370 s with Spark's defaults, 320 s with these (BENCHMARKS.md).
-SMALL_LAKE_SPARK_CONF = "spark.sql.codegen.wholeStage=false,spark.sql.adaptive.enabled=false"
-os.environ.setdefault("RETAIL_SPARK_CONF", SMALL_LAKE_SPARK_CONF)
 SHARED_DATA = REPO.parent / "shared" / "data"
 LAKE_SCHEMAS = (
     "raw",
