@@ -88,6 +88,33 @@ def committed_rows(spark, warehouse: Path) -> int:
     return rows.join(committed.select(F.col("load_id").alias("_load_id")), "_load_id").count()
 
 
+def test_a_load_killed_before_its_log_row_is_invisible_and_reloads_whole(tmp_path, counts, spark):
+    """The suite's one killed load (two processes): the most exposed point, every row and
+    reject appended but not the log row. The e2e test below kills at every point."""
+    env = lake_env(tmp_path)
+    warehouse = tmp_path / "spark-warehouse"
+    a = _csv(  # 3 lines load, 1 rejected
+        tmp_path / "a.csv",
+        [LINE.format(inv=1, code="A", qty=1, day=1), LINE.format(inv=1, code="B", qty=2, day=1),
+         LINE.format(inv=2, code="A", qty=3, day=2), LINE.format(inv=2, code="B", qty="x", day=2)],
+    )  # fmt: skip
+    _killed_at("before_log", [a], env)
+    # its rows are in the tables, but no reader sees them: no committed log row
+    assert counts(warehouse) == {"transactions": 3, "rejects": 1, "load_log": 0}
+    assert committed_rows(spark, warehouse) == 0
+
+    again = run([BIN / "retail", "ingest", a], env)
+    assert again.returncode == 0, again.stderr
+    assert (
+        "removed rows of unfinished loads (no load-log row): 1 rows from raw.rejects, "
+        "3 rows from raw.transactions" in again.stdout
+    ), again.stdout
+    # loaded whole, as if the first run had never been: nothing reported as a duplicate
+    assert "a.csv: read 4, loaded 3, rejected 1, skipped duplicates 0" in again.stdout
+    assert counts(warehouse) == {"transactions": 3, "rejects": 1, "load_log": 1}
+    assert committed_rows(spark, warehouse) == 3
+
+
 @pytest.mark.e2e
 def test_a_load_killed_at_any_point_is_invisible_and_reloads_whole(tmp_path, counts, spark):
     env = lake_env(tmp_path)
