@@ -64,6 +64,8 @@ def main() -> None:
         if done.returncode or not raw.exists():
             sys.exit(f"the build failed ({done.returncode}):\n{done.stdout[-3000:]}{done.stderr}")
         total, in_java, functions = shares(raw)
+    if not total:
+        sys.exit(f"no sample of dbt's node thread (a thread named {WORKER!r}): nothing built?")
     finished = re.findall(r"Finished running .*", re.sub(r"\x1b\[[0-9;]*m", "", done.stdout))
     print(finished[-1] if finished else "")
     print(f"\ndbt's worker thread: {total:,} samples, {total / 25:.0f} s")

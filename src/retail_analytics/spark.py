@@ -94,25 +94,40 @@ def lake_environment(folder: Path) -> dict[str, str]:
     }
 
 
+# What makes every session a Delta Lake session and the Thrift Server's access control
+# part of it: not for RETAIL_SPARK_CONF to replace (a replaced list would drop both).
+OWN_SETTINGS = (
+    "spark.sql.extensions",
+    "spark.sql.catalog.spark_catalog",
+    "spark.jars",
+    "spark.driver.extraClassPath",
+)
+
+
 def parse_spark_conf(text: str) -> dict[str, str]:
     """`key=value` pairs separated by commas or white space (`RETAIL_SPARK_CONF`)."""
     pairs = {}
     for item in text.replace(",", " ").split():
         key, sep, value = item.partition("=")
-        if not sep or not key.startswith("spark."):
-            raise SparkConfError(item)
+        if not sep or not value or len(key) <= len("spark.") or not key.startswith("spark."):
+            raise SparkConfError(
+                f"{item!r} is not a Spark setting as spark.<name>=<value> (values cannot hold "
+                "commas or spaces; e.g. RETAIL_SPARK_CONF='spark.sql.adaptive.enabled=false')"
+            )
+        if key in OWN_SETTINGS:
+            raise SparkConfError(
+                f"{key} is the project's own (Delta Lake, the Thrift Server's access "
+                "control) and cannot be replaced"
+            )
         pairs[key] = value
     return pairs
 
 
 class SparkConfError(RetailError):
-    """A `RETAIL_SPARK_CONF` item that is not `spark.<name>=<value>`."""
+    """A `RETAIL_SPARK_CONF` item that is not `spark.<name>=<value>`, or not for it to set."""
 
-    def __init__(self, item: str) -> None:
-        super().__init__(
-            f"RETAIL_SPARK_CONF: {item!r} is not a Spark setting as key=value "
-            "(e.g. RETAIL_SPARK_CONF='spark.sql.adaptive.enabled=false')"
-        )
+    def __init__(self, problem: str) -> None:
+        super().__init__(f"RETAIL_SPARK_CONF: {problem}")
 
 
 @dataclass(frozen=True)

@@ -30,17 +30,33 @@ def test_missing_jars_say_what_to_run(tmp_path, monkeypatch):
     assert spark_module.DELTA_JARS[0] in message
 
 
-def test_retail_spark_conf_adds_settings_and_code_settings_win(monkeypatch):
-    monkeypatch.setenv("RETAIL_SPARK_CONF", "spark.sql.adaptive.enabled=false, spark.app.name=mine")
+def test_retail_spark_conf_adds_and_overrides_settings_and_callers_win(monkeypatch):
+    monkeypatch.setenv(
+        "RETAIL_SPARK_CONF",
+        "spark.sql.adaptive.enabled=false, spark.sql.shuffle.partitions=3 spark.app.name=mine",
+    )
     settings = SparkSettings.from_env(extra={"spark.app.name": "retail-serve"})
     conf = settings.conf()
-    assert conf["spark.sql.adaptive.enabled"] == "false"
+    assert conf["spark.sql.adaptive.enabled"] == "false"  # added
+    assert conf["spark.sql.shuffle.partitions"] == "3"  # the project's own value replaced
     assert conf["spark.app.name"] == "retail-serve"  # what the caller passes wins
-    assert conf["spark.sql.extensions"].startswith(spark_module.DELTA_EXTENSION)
 
 
-@pytest.mark.parametrize("text", ["adaptive=false", "spark.sql.adaptive.enabled"])
-def test_a_malformed_retail_spark_conf_is_a_clear_error(monkeypatch, text):
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("adaptive=false", "spark.<name>=<value>"),
+        ("spark.sql.adaptive.enabled", "spark.<name>=<value>"),
+        ("spark.master=", "spark.<name>=<value>"),
+        ("spark.=x", "spark.<name>=<value>"),
+        ("spark.files=a.txt,b.txt", "cannot hold commas"),  # b.txt reads as an item of its own
+        ("spark.sql.extensions=com.example.Ext", "cannot be replaced"),
+        ("spark.sql.catalog.spark_catalog=x", "cannot be replaced"),
+        ("spark.jars=a.jar", "cannot be replaced"),
+    ],
+)
+def test_a_malformed_or_forbidden_retail_spark_conf_is_a_clear_error(monkeypatch, text, says):
     monkeypatch.setenv("RETAIL_SPARK_CONF", text)
-    with pytest.raises(spark_module.SparkConfError, match="RETAIL_SPARK_CONF"):
+    with pytest.raises(spark_module.SparkConfError, match="RETAIL_SPARK_CONF") as error:
         SparkSettings.from_env()
+    assert says in str(error.value)
