@@ -33,6 +33,15 @@ def _csv(path: Path, lines: list[str]) -> Path:
     return path
 
 
+def _file_a(folder: Path) -> Path:
+    """a.csv: 4 lines, of which 3 load and 1 is rejected (a quantity that is no number)."""
+    return _csv(
+        folder / "a.csv",
+        [LINE.format(inv=1, code="A", qty=1, day=1), LINE.format(inv=1, code="B", qty=2, day=1),
+         LINE.format(inv=2, code="A", qty=3, day=2), LINE.format(inv=2, code="B", qty="x", day=2)],
+    )  # fmt: skip
+
+
 def _killed_at(point: str, args: list, env: dict[str, str]) -> str:
     """Run `retail ingest ARGS` until it pauses at `point`, SIGKILL it; return its stdout."""
     proc = subprocess.Popen(
@@ -93,11 +102,7 @@ def test_a_load_killed_before_its_log_row_is_invisible_and_reloads_whole(tmp_pat
     reject appended but not the log row. The e2e test below kills at every point."""
     env = lake_env(tmp_path)
     warehouse = tmp_path / "spark-warehouse"
-    a = _csv(  # 3 lines load, 1 rejected
-        tmp_path / "a.csv",
-        [LINE.format(inv=1, code="A", qty=1, day=1), LINE.format(inv=1, code="B", qty=2, day=1),
-         LINE.format(inv=2, code="A", qty=3, day=2), LINE.format(inv=2, code="B", qty="x", day=2)],
-    )  # fmt: skip
+    a = _file_a(tmp_path)
     _killed_at("before_log", [a], env)
     # its rows are in the tables, but no reader sees them: no committed log row
     assert counts(warehouse) == {"transactions": 3, "rejects": 1, "load_log": 0}
@@ -119,11 +124,7 @@ def test_a_load_killed_before_its_log_row_is_invisible_and_reloads_whole(tmp_pat
 def test_a_load_killed_at_any_point_is_invisible_and_reloads_whole(tmp_path, counts, spark):
     env = lake_env(tmp_path)
     warehouse = tmp_path / "spark-warehouse"
-    a = _csv(  # 3 lines load, 1 rejected
-        tmp_path / "a.csv",
-        [LINE.format(inv=1, code="A", qty=1, day=1), LINE.format(inv=1, code="B", qty=2, day=1),
-         LINE.format(inv=2, code="A", qty=3, day=2), LINE.format(inv=2, code="B", qty="x", day=2)],
-    )  # fmt: skip
+    a = _file_a(tmp_path)
     b = _csv(  # 4 lines load, 2 rejected
         tmp_path / "b.csv",
         [LINE.format(inv=3, code="A", qty=1, day=3), LINE.format(inv=3, code="B", qty=1, day=3),
